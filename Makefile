@@ -1,0 +1,49 @@
+# nzc-review — every target creates .venv and installs what it needs if missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SYSDEPS_BIN := /usr/bin/chromium
+SYSDEPS_PKGS := chromium fonts-noto-cjk poppler-utils
+
+.PHONY: demo test lint bench sysdeps venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# System packages: Debian's Chromium (browser tests, PDF), CJK fonts, poppler-utils (pdftotext).
+sysdeps:
+	@missing=""; \
+	for p in $(SYSDEPS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing system packages:$$missing"; \
+	    echo "install them with: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+demo: venv
+	$(BIN)/nzc-review check examples/applications/*.yaml
+
+test: venv sysdeps
+	$(BIN)/ruff check nzc_review tests bench
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check nzc_review tests bench
+	$(BIN)/ruff format --check nzc_review tests bench
+
+bench: venv
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) out

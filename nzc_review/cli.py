@@ -1,0 +1,182 @@
+"""The ``nzc-review`` command line.
+
+Exit status: 0 when every input was processed (whatever the verdicts), 2 when any input is
+invalid. Errors go to stderr as ``file: field: message`` lines (and as ``{"error": …}`` on
+stdout in JSON mode); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from nzc_review import __version__, catalog
+from nzc_review.errors import InputError, NzcError
+
+EXIT_OK, EXIT_INVALID = 0, 2
+
+
+def _console(stream=None):
+    from rich.console import Console
+
+    stream = stream or sys.stdout
+    width = None if stream.isatty() else 160
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def _print_json(data: object) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
+    sys.stdout.write("\n")
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+# --- catalog ---------------------------------------------------------------------------------
+
+
+def catalog_rows(pilot_type: str | None) -> list[dict]:
+    """The indicator catalog as plain rows (the ``catalog --format json`` contract)."""
+    rows = []
+    for row in catalog.indicators(pilot_type):
+        data = row.model_dump()
+        data["rule"] = row.rule.model_dump()
+        data["type_zh"] = catalog.INDICATOR_TYPE_ZH[row.type]
+        rows.append(data)
+    return rows
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    rows = catalog_rows(args.type)
+    if args.format == "json":
+        _print_json(rows)
+        return EXIT_OK
+    if args.format == "csv":
+        fields = ["code", "pilot_type", "category", "name_zh", "name_en", "unit", "reference",
+                  "type", "rule", "note"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "rule": json.dumps(row["rule"], ensure_ascii=False)})
+        return EXIT_OK
+    from nzc_review.render_terminal import catalog_table
+
+    console = _console()
+    for pilot_type in [args.type] if args.type else catalog.PILOT_TYPES:
+        console.print(catalog_table(pilot_type))
+    return EXIT_OK
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def _load_each(paths: Sequence[str]) -> list[tuple[str, object]]:
+    """(path, Application or InputError) for every path, in order."""
+    from nzc_review.intake import load_application
+
+    out: list[tuple[str, object]] = []
+    for path in paths:
+        try:
+            out.append((path, load_application(path)))
+        except InputError as exc:
+            out.append((path, exc))
+    return out
+
+
+def _run_per_file(
+    args: argparse.Namespace,
+    evaluate: Callable[[object], object],
+    show_table: Callable[[object, object], None],
+    show_summary: Callable[[list, object], None] | None = None,
+) -> int:
+    loaded = _load_each(args.files)
+    results: list[object] = []
+    failed = False
+    for path, item in loaded:
+        if isinstance(item, InputError):
+            failed = True
+            print(item.message, file=sys.stderr)
+            results.append({"file": path, "error": item.message})
+        else:
+            results.append(evaluate(item))
+    if args.format == "json":
+        _print_json(results[0] if len(results) == 1 else results)
+    else:
+        console = _console()
+        for item in results:
+            if not isinstance(item, dict):
+                show_table(console, item)
+        if show_summary and len(results) > 1:
+            show_summary(results, console)
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from nzc_review.compliance import evaluate_compliance
+    from nzc_review.render_terminal import compliance_summary, compliance_view
+
+    return _run_per_file(args, evaluate_compliance, compliance_view, compliance_summary)
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from nzc_review.model import json_schema
+
+    _print_json(json_schema())
+    return EXIT_OK
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nzc-review",
+        description="近零碳排放区试点评审工具 — review toolkit for near-zero carbon pilots "
+        "(河环发〔2023〕23号).",
+    )
+    parser.add_argument("--version", action="version", version=f"nzc-review {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("catalog", help="list the indicator tables 表1–表5 (指标体系)")
+    p.add_argument("--type", choices=catalog.PILOT_TYPES, help="one pilot type only")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("check", help="indicator compliance of application files (指标达标核查)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="application files (YAML/JSON)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of nzc-application/1")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    json_mode = getattr(args, "format", None) == "json"
+    try:
+        return args.func(args)
+    except NzcError as exc:
+        print(str(exc), file=sys.stderr)
+        if json_mode:
+            _print_json({"error": str(exc)})
+        return EXIT_INVALID
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
