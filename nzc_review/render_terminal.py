@@ -50,7 +50,7 @@ def catalog_table(pilot_type: str) -> Table:
             row.unit,
             catalog.display_reference(row.reference),
             catalog.INDICATOR_TYPE_ZH[row.type],
-            row.rule.kind,
+            catalog.RULE_ZH[row.rule.kind],
             style=style,
         )
     return table

@@ -141,6 +141,18 @@ Rule = Annotated[
     AtLeast | AtMost | Range | Full | Reduction | Count | Ratio | Qualitative | Benchmark | Prohibited,
     Field(discriminator="kind"),
 ]
+RULE_ZH: dict[str, str] = {
+    "at_least": "不低于参考值",
+    "at_most": "不高于参考值",
+    "range": "在区间内（含端点）",
+    "full": "达到100%",
+    "reduction": "较基准年降幅不低于",
+    "count": "数量不少于",
+    "ratio": "比值不低于",
+    "qualitative": "定性要求",
+    "benchmark": "优于基准值（严格）",
+    "prohibited": "不得使用",
+}
 BOOLEAN_RULES = frozenset({"qualitative", "prohibited"})
 RULE_KINDS: tuple[str, ...] = (
     "at_least",

@@ -1,0 +1,42 @@
+"""Shared fixtures: paths and small application builders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "applications"
+SEED = ROOT / "docs" / "policy" / "hechi-2023-23.txt"
+
+
+def minimal_app(pilot_type: str = "park", **fields) -> dict:
+    """The smallest valid application of a pilot type, plus ``fields``."""
+    prefix = {"region": "QY", "park": "YQ", "community": "SQ", "campus": "XY", "commercial": "SY"}
+    data = {
+        "format": "nzc-application/1",
+        "id": f"T-{prefix[pilot_type]}-1",
+        "pilot_type": pilot_type,
+        "name": "测试申报",
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.fixture
+def write_app(tmp_path):
+    """Write an application dict as YAML (or JSON with suffix='.json'); returns the path."""
+
+    def write(data: dict, name: str = "app.yaml") -> Path:
+        path = tmp_path / name
+        if name.endswith(".json"):
+            import json
+
+            path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        else:
+            path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return write
