@@ -13,7 +13,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
 # System packages: Debian's Chromium (browser tests, PDF), CJK fonts, poppler-utils (pdftotext).
@@ -34,15 +34,15 @@ demo: venv
 	$(BIN)/nzc-review check examples/applications/*.yaml
 
 test: venv sysdeps
-	$(BIN)/ruff check nzc_review tests bench
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 lint: venv
-	$(BIN)/ruff check nzc_review tests bench
-	$(BIN)/ruff format --check nzc_review tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: venv
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
