@@ -144,7 +144,7 @@ def _disagreement(declared: float, computed: list[Derived], basis: str | None) -
         if abs(declared - d.value) <= DISAGREEMENT_TOLERANCE * scale + _EPS:
             return None
     shown = "；".join(f"{d.how}" for d in candidates)
-    return f"申报现状值 {declared:g} 与按排放数据计算值不一致（相差超过5%）：{shown}"
+    return f"申报现状值 {declared:g} 与按申报数据计算的值不一致（相差超过5%）：{shown}"
 
 
 def evaluate_indicator(

@@ -9,6 +9,9 @@ year (population, floor area, output value, industrial value added), as the indi
 reference names it (附件1 表1–表5). Per-capita emissions (表1 区域人均碳排放量, t CO2 per person
 per year) are emissions of the latest accounted year divided by its population.
 
+The renewable energy consumption share and the clean-energy use rate of the latest year with
+energy data come from :func:`nzc_review.energy.energy_balance` (definitions there).
+
 All functions are pure: an :class:`~nzc_review.model.Application` in, numbers out.
 """
 
@@ -92,6 +95,27 @@ def per_capita(app: Application, year: int | None = None) -> Derived | None:
     )
 
 
+def energy_share(app: Application, which: str) -> Derived | None:
+    """``renewable_share`` or ``clean_energy_rate`` (%) of the latest year with energy data."""
+    from nzc_review.energy import energy_balance
+
+    years = [y for y in app.energy if y >= app.base_year]
+    if not years:
+        return None
+    year = max(years)
+    balance = energy_balance(app.energy[year])
+    value = getattr(balance, f"{which}_pct")
+    if value is None:
+        return None
+    label = "可再生能源消费比重" if which == "renewable_share" else "清洁能源使用率"
+    return Derived(
+        value=value,
+        basis=which,
+        year=year,
+        how=f"{year}年能源数据折标计算{label} {value:.2f}%（总能耗 {balance.total_tce:,.0f} tce）",
+    )
+
+
 def derived_current(app: Application, row: catalog.Indicator) -> list[Derived]:
     """Every value of ``row`` the application's figures allow computing, per basis."""
     rule = row.rule
@@ -100,5 +124,8 @@ def derived_current(app: Application, row: catalog.Indicator) -> list[Derived]:
         return [d for d in found if d is not None]
     if rule.kind == "at_most" and rule.derive == "per_capita":
         found = per_capita(app)
+        return [found] if found is not None else []
+    if rule.kind == "at_least" and rule.derive is not None:
+        found = energy_share(app, rule.derive)
         return [found] if found is not None else []
     return []

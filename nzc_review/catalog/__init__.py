@@ -60,10 +60,11 @@ class _Strict(BaseModel):
 
 
 class AtLeast(_Strict):
-    """``≥ min`` (以上 includes the bound)."""
+    """``≥ min`` (以上 includes the bound); ``derive`` names a value the tool can compute."""
 
     kind: Literal["at_least"]
     min: float
+    derive: Literal["renewable_share", "clean_energy_rate"] | None = None
 
 
 class AtMost(_Strict):
