@@ -1,0 +1,379 @@
+"""The panel's recommendation for one application: grade, outcome and the reasons.
+
+Rules, each of which caps the result (the final grade and outcome are the lowest any
+rule allows):
+
+1. **Score band.** The panel total falls in a grade band. The default bands are
+   优秀 (excellent) >= 85, 通过 (pass) 60-85 (60 inclusive, below 85), 未通过 (fail)
+   < 60, as used for the acceptance evaluation of Shenzhen's near-zero carbon emission
+   zone pilots: 《深圳市生态环境局关于常态化开展近零碳排放区试点项目验收评价工作的通知》
+   ("评价结果分为三个等级：优秀（85分及以上）、通过（60-85分）和未通过（60分以下）"),
+   issued under 《深圳市近零碳排放区试点建设实施方案》（深环〔2021〕212号）. We read this
+   notice in a reposted copy (https://www.gushiio.com/?p=70045), not on the bureau's own
+   site; its date and document number were not confirmed. The Hechi work plan (河环发
+   〔2023〕23号) sets no score bands, so these are configurable defaults, not Hechi
+   policy.
+2. **Criterion floors** (optional, none by default). A criterion scored below its floor
+   caps the grade (by default at 通过: a common rule of the form 单项得分低于…不得评为
+   优秀).
+3. **Core indicators** (``core_gate`` from compliance, DESIGN.md contract 3): ``"fail"``
+   is a veto (一票否决): grade 未通过 and 不推荐 whatever the scores; ``"incomplete"``
+   allows at best 修改完善后推荐.
+4. **Revision requested** by the panel (optional): at best 修改完善后推荐.
+
+The grade maps to an outcome (优秀 and 通过 -> 推荐, 未通过 -> 不推荐 by default) and
+the outcome is then capped by rules 3 and 4.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from nzc_review.errors import NzcError
+
+__all__ = [
+    "CORE_GATES",
+    "DEFAULT_BANDS",
+    "DEFAULT_RULES",
+    "OUTCOMES",
+    "Band",
+    "Floor",
+    "Outcome",
+    "Reason",
+    "Recommendation",
+    "RecommendationError",
+    "RecommendationRules",
+    "recommend",
+]
+
+
+class RecommendationError(NzcError, ValueError):
+    """Bad input to the recommendation rules; ``name`` is the field, ``value`` the culprit."""
+
+    def __init__(self, message: str, *, name: str | None = None, value: object = None):
+        self.name = name
+        self.value = value
+        super().__init__(f"{name}: {message}" if name else message)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A recommendation outcome; ``level`` orders them (higher is better)."""
+
+    code: str
+    label: str
+    label_en: str
+    level: int
+
+
+#: The three outcomes, best first.
+OUTCOMES: dict[str, Outcome] = {
+    o.code: o
+    for o in (
+        Outcome("recommend", "推荐", "recommend", 2),
+        Outcome("recommend_after_revision", "修改完善后推荐", "recommend after revision", 1),
+        Outcome("do_not_recommend", "不推荐", "do not recommend", 0),
+    )
+}
+
+#: Values of ``core_gate`` (DESIGN.md, contract 3).
+CORE_GATES = ("pass", "incomplete", "fail")
+
+
+@dataclass(frozen=True)
+class Band:
+    """A grade band: totals ``>= lower`` (and below the next band up) get this grade."""
+
+    code: str
+    label: str
+    lower: float
+    outcome: str
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise RecommendationError(
+                f"unknown outcome; one of {list(OUTCOMES)}",
+                name=f"bands[{self.code}].outcome",
+                value=self.outcome,
+            )
+        if math.isnan(self.lower):
+            raise RecommendationError("lower bound is NaN", name=f"bands[{self.code}].lower")
+
+
+#: Default bands (best first): see the module docstring for the source.
+DEFAULT_BANDS: tuple[Band, ...] = (
+    Band("excellent", "优秀", 85.0, "recommend"),
+    Band("pass", "通过", 60.0, "recommend"),
+    Band("fail", "未通过", -math.inf, "do_not_recommend"),
+)
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A minimum score for one criterion; below it the grade is at most ``cap``."""
+
+    criterion: str
+    minimum: float
+    cap: str = "pass"
+
+
+@dataclass(frozen=True)
+class RecommendationRules:
+    """The configurable rules; the defaults are :data:`DEFAULT_RULES`.
+
+    Attributes
+    ----------
+    bands:
+        Grade bands, best first, strictly decreasing ``lower``; the last must start at
+        ``-inf`` (or at most ``min_score``) so every total has a grade.
+    floors:
+        Per-criterion floors (none by default).
+    min_score, max_score:
+        Valid range of the total (0-100 by default).
+    """
+
+    bands: tuple[Band, ...] = DEFAULT_BANDS
+    floors: tuple[Floor, ...] = ()
+    min_score: float = 0.0
+    max_score: float = 100.0
+
+    def __post_init__(self) -> None:
+        if not self.bands:
+            raise RecommendationError("at least one grade band is needed", name="bands")
+        codes = [b.code for b in self.bands]
+        if len(set(codes)) != len(codes):
+            raise RecommendationError("grade codes must be unique", name="bands", value=codes)
+        lowers = [b.lower for b in self.bands]
+        if any(a <= b for a, b in zip(lowers, lowers[1:], strict=False)):
+            raise RecommendationError(
+                "bands must be listed best first with strictly decreasing lower bounds",
+                name="bands",
+                value=lowers,
+            )
+        if lowers[-1] > self.min_score:
+            raise RecommendationError(
+                f"the lowest band starts at {lowers[-1]:g}, so totals "
+                f"between {self.min_score:g} and it have no grade",
+                name="bands",
+            )
+        if not self.min_score < self.max_score:
+            raise RecommendationError("min_score must be below max_score", name="max_score")
+        for f in self.floors:
+            if f.cap not in codes:
+                raise RecommendationError(
+                    f"unknown grade; one of {codes}", name=f"floors[{f.criterion}].cap", value=f.cap
+                )
+            if not math.isfinite(f.minimum):
+                raise RecommendationError(
+                    "floor must be a finite number",
+                    name=f"floors[{f.criterion}].minimum",
+                    value=f.minimum,
+                )
+
+    def band(self, code: str) -> Band:
+        for b in self.bands:
+            if b.code == code:
+                return b
+        raise RecommendationError(
+            f"unknown grade; one of {[b.code for b in self.bands]}", name="grade", value=code
+        )
+
+    def grade_for(self, total: float) -> Band:
+        """The band a total falls in (lower bounds inclusive)."""
+        for b in self.bands:
+            if total >= b.lower:
+                return b
+        return self.bands[-1]
+
+
+DEFAULT_RULES = RecommendationRules()
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why the result is what it is: a machine ``code`` and a Chinese ``message``."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The panel's recommendation for one application.
+
+    Attributes
+    ----------
+    outcome, outcome_label:
+        ``"recommend"`` / ``"recommend_after_revision"`` / ``"do_not_recommend"`` and
+        推荐 / 修改完善后推荐 / 不推荐.
+    grade, grade_label:
+        Final grade code and label (e.g. ``"pass"``, 通过).
+    score_grade:
+        The grade the total alone would give.
+    total:
+        The panel total it was computed from.
+    core_gate:
+        The core-indicator gate it was computed with.
+    vetoed:
+        True when a failed core indicator vetoed the application (一票否决).
+    reasons:
+        Every rule that applied, in order: band, floors, core gate, revision.
+    """
+
+    outcome: str
+    outcome_label: str
+    grade: str
+    grade_label: str
+    score_grade: str
+    total: float
+    core_gate: str
+    vetoed: bool
+    reasons: tuple[Reason, ...] = field(default=())
+
+    @property
+    def outcome_label_en(self) -> str:
+        return OUTCOMES[self.outcome].label_en
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def recommend(
+    total: float,
+    core_gate: str,
+    criterion_scores: Mapping[str, float] | None = None,
+    *,
+    rules: RecommendationRules = DEFAULT_RULES,
+    revision_requested: bool = False,
+) -> Recommendation:
+    """Apply the recommendation rules (see the module docstring) to one application.
+
+    Parameters
+    ----------
+    total:
+        The panel total (e.g. the trimmed mean of the experts' totals), in
+        ``[rules.min_score, rules.max_score]``.
+    core_gate:
+        ``"pass"``, ``"incomplete"`` or ``"fail"`` from compliance.
+    criterion_scores:
+        Panel score per criterion, needed for every criterion that has a floor.
+    rules:
+        Bands and floors.
+    revision_requested:
+        The panel asks for revisions before the application can be recommended.
+
+    Raises
+    ------
+    RecommendationError
+        NaN or out-of-range total, unknown ``core_gate``, or a floor whose criterion has
+        no (finite) score.
+    """
+    try:
+        t = float(total)
+    except (TypeError, ValueError):
+        raise RecommendationError("total must be a number", name="total", value=total) from None
+    if not math.isfinite(t):
+        raise RecommendationError("total is NaN or infinite", name="total", value=total)
+    if not rules.min_score <= t <= rules.max_score:
+        raise RecommendationError(
+            f"total must lie in [{rules.min_score:g}, {rules.max_score:g}]",
+            name="total",
+            value=total,
+        )
+    if core_gate not in CORE_GATES:
+        raise RecommendationError(
+            f"core_gate must be one of {list(CORE_GATES)}", name="core_gate", value=core_gate
+        )
+    scores = dict(criterion_scores or {})
+
+    order = {b.code: i for i, b in enumerate(rules.bands)}  # 0 = best
+    reasons: list[Reason] = []
+
+    score_band = rules.grade_for(t)
+    grade = score_band
+    above = [b for b in rules.bands if b.lower > score_band.lower]
+    if not above:
+        span = f"{_fmt(score_band.lower)} 分及以上"
+    elif not math.isfinite(score_band.lower):
+        span = f"{_fmt(above[-1].lower)} 分以下"
+    else:
+        span = f"{_fmt(score_band.lower)}–{_fmt(above[-1].lower)} 分"
+    reasons.append(
+        Reason(
+            f"score_band_{score_band.code}",
+            f"专家组评分 {_fmt(t)} 分，属于“{score_band.label}”档（{span}）。",
+        )
+    )
+
+    def cap_grade(code: str) -> None:
+        nonlocal grade
+        capped = rules.band(code)
+        if order[capped.code] > order[grade.code]:
+            grade = capped
+
+    for f in rules.floors:
+        if f.criterion not in scores:
+            raise RecommendationError(
+                "no score given for a criterion that has a floor",
+                name=f"criterion_scores[{f.criterion}]",
+            )
+        v = float(scores[f.criterion])
+        if not math.isfinite(v):
+            raise RecommendationError(
+                "score is NaN or infinite", name=f"criterion_scores[{f.criterion}]", value=v
+            )
+        if v < f.minimum:
+            cap_grade(f.cap)
+            reasons.append(
+                Reason(
+                    "criterion_below_floor",
+                    f"“{f.criterion}”得分 {_fmt(v)} 分，低于最低要求 "
+                    f"{_fmt(f.minimum)} 分，等级最高为"
+                    f"“{rules.band(f.cap).label}”。",
+                )
+            )
+
+    vetoed = core_gate == "fail"
+    if vetoed:
+        cap_grade(rules.bands[-1].code)
+        reasons.append(
+            Reason(
+                "core_indicator_veto", "核心指标目标值未达到参考值要求，实行一票否决，不予推荐。"
+            )
+        )
+
+    outcome = OUTCOMES[grade.outcome]
+
+    def cap_outcome(code: str) -> None:
+        nonlocal outcome
+        if OUTCOMES[code].level < outcome.level:
+            outcome = OUTCOMES[code]
+
+    if vetoed:
+        cap_outcome("do_not_recommend")
+    elif core_gate == "incomplete":
+        cap_outcome("recommend_after_revision")
+        reasons.append(
+            Reason(
+                "core_indicator_incomplete",
+                "部分核心指标目标值缺失或需人工核实，须补充完善后方可推荐。",
+            )
+        )
+    if revision_requested:
+        cap_outcome("recommend_after_revision")
+        reasons.append(Reason("revision_requested", "专家组要求根据评审意见修改完善创建方案。"))
+
+    return Recommendation(
+        outcome=outcome.code,
+        outcome_label=outcome.label,
+        grade=grade.code,
+        grade_label=grade.label,
+        score_grade=score_band.code,
+        total=t,
+        core_gate=core_gate,
+        vetoed=vetoed,
+        reasons=tuple(reasons),
+    )
