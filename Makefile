@@ -31,7 +31,7 @@ sysdeps:
 	fi
 
 demo: venv
-	$(BIN)/nzc-review check examples/applications/*.yaml
+	$(BIN)/nzc-review evaluate examples/applications/*.yaml
 
 test: venv sysdeps
 	$(BIN)/ruff check .

@@ -126,6 +126,45 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _run_per_file(args, evaluate_compliance, compliance_view, compliance_summary)
 
 
+def _evaluation_options(args: argparse.Namespace):
+    from nzc_review.evaluation import EvaluationOptions
+    from nzc_review.factors import load_factors
+    from nzc_review.risk import RiskModel
+
+    factors = load_factors(override=args.factors) if args.factors else None
+    scope = tuple(args.electricity_scope.split(",")) if args.electricity_scope else None
+    return EvaluationOptions(
+        factors=factors, electricity_scope=scope, risk=RiskModel(draws=args.draws, seed=args.seed)
+    )
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from nzc_review.evaluation import evaluate_application
+    from nzc_review.render_terminal import evaluation_summary, evaluation_view
+
+    options = _evaluation_options(args)
+    return _run_per_file(
+        args, lambda app: evaluate_application(app, options), evaluation_view, evaluation_summary
+    )
+
+
+def cmd_factors(args: argparse.Namespace) -> int:
+    from nzc_review.factors import factors_table, load_factors
+
+    rows = factors_table(load_factors(override=args.factors))
+    if args.format == "json":
+        _print_json(rows)
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        from nzc_review.render_terminal import factors_table_view
+
+        _console().print(factors_table_view(rows))
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from nzc_review.model import json_schema
 
@@ -134,6 +173,16 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 # --- entry point ---------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,8 +204,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser(
+        "evaluate",
+        help="full automatic evaluation: compliance, eligibility, completeness, accounting, "
+        "forecast, risk, cost and the feasibility verdict (可行性评估)",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="application files")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--factors", metavar="CSV", help="your own emission factors (override rows)")
+    p.add_argument(
+        "--electricity-scope",
+        metavar="SCOPES",
+        help="grid factor preference, comma-separated (default guangxi,southern_grid,national)",
+    )
+    p.add_argument("--draws", type=_positive_int, default=10_000, help="Monte Carlo draws")
+    p.add_argument("--seed", type=int, default=20231228, help="Monte Carlo seed")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("factors", help="list the emission factors with their sources (排放因子)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--factors", metavar="CSV", help="your own factor file merged over the defaults")
+    p.set_defaults(func=cmd_factors)
+
     p = sub.add_parser("schema", help="print the JSON Schema of nzc-application/1")
     p.set_defaults(func=cmd_schema)
+
+    from nzc_review.commands import register_all
+
+    register_all(sub)
     return parser
 
 

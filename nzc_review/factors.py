@@ -89,7 +89,10 @@ COLUMNS: Final[tuple[str, ...]] = (
     "source",
     "note",
 )
-_REQUIRED_COLUMNS: Final[tuple[str, ...]] = tuple(c for c in COLUMNS if c != "note")
+_OPTIONAL_COLUMNS: Final[frozenset[str]] = frozenset(
+    {"note", "ncv", "ncv_unit", "carbon_content", "carbon_content_unit", "oxidation_rate"}
+)
+_REQUIRED_COLUMNS: Final[tuple[str, ...]] = tuple(c for c in COLUMNS if c not in _OPTIONAL_COLUMNS)
 _COMPONENT_COLUMNS: Final[tuple[str, ...]] = (
     "ncv",
     "ncv_unit",
@@ -352,7 +355,8 @@ def parse_factors(text: str, source_name: str = "<factors>") -> list[EmissionFac
         if len(cells) > len(header):
             problem(index, None, f"has {len(cells)} cells but the header has {len(header)}")
             continue
-        row = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
+        row = dict.fromkeys(COLUMNS, "")
+        row.update(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
         factor = _parse_row(row, index, f"{source_name}:{index}", problem)
         if factor is None:
             continue

@@ -71,6 +71,7 @@ class Forecast:
     required_reduction_pct: float | None = None
     committed_reduction_pct: float | None = None
     meets_target: bool | None = None
+    probability_meets_target: float | None = None
     gap_tco2: float | None = None
     checks: list[ReductionCheck] = field(default_factory=list)
     steady_decline: bool | None = None

@@ -110,6 +110,7 @@ class KeyProject(_Model):
     end_year: Year | None = None
     investment_10k_cny: NonNegative | None = None
     expected_reduction_tco2_per_year: NonNegative | None = None
+    lifetime_years: Annotated[int, Field(ge=1, le=100)] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> KeyProject:

@@ -118,3 +118,53 @@ def test_schema_command():
 def test_usage_error_exit_2():
     result = run("catalog", "--type", "factory")
     assert result.returncode == 2
+
+
+def test_evaluate_json_contract():
+    result = run("evaluate", str(EXAMPLES / "park-pass.yaml"), "--format", "json",
+                 "--draws", "2000")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["id"] == "DEMO-2024-YQ-001" and data["core_gate"] == "pass"
+    assert {"code", "type", "current_status", "target_status"} <= set(data["indicators"][0])
+    for key in ("eligibility", "completeness", "accounting", "forecast", "verdict"):
+        assert key in data
+    assert data["accounting"]["years"]["2022"]["total_tco2"] > 0
+    fc = data["forecast"]
+    assert fc["target_year"] == 2026
+    assert fc["required_reduction_pct"] == 40
+    assert fc["meets_target"] is True
+    assert 0 <= fc["probability_meets_target"] <= 1
+    assert fc["projected_reduction_pct"] > 40
+    assert data["verdict"]["level"] in {"可行", "基本可行", "不可行"}
+
+
+def test_evaluate_table_shows_every_part():
+    result = run("evaluate", str(EXAMPLES / "campus-incomplete.yaml"), "--draws", "500")
+    assert result.returncode == 0, result.stderr
+    for needle in ("可行性结论", "遴选条件", "需补充材料", "碳排放核算", "情景预测", "成本有效性"):
+        assert needle in result.stdout
+
+
+def test_evaluate_with_bad_factor_override(tmp_path):
+    bad = tmp_path / "f.csv"
+    bad.write_text("key,scope,year,value,unit,region,source\ngrid_electricity,guangxi,2022,abc,"
+                   "tCO2/MWh,x,y\n", encoding="utf-8")
+    result = run("evaluate", str(EXAMPLES / "park-pass.yaml"), "--factors", str(bad))
+    assert result.returncode == 2
+    assert "f.csv: row 2, column value" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_evaluate_rejects_bad_draws():
+    assert run("evaluate", str(EXAMPLES / "park-pass.yaml"), "--draws", "0").returncode == 2
+
+
+def test_factors_command():
+    result = run("factors", "--format", "json")
+    assert result.returncode == 0
+    rows = json.loads(result.stdout)
+    keys = {(r["key"], r["scope"], r["year"]): r for r in rows}
+    assert keys[("grid_electricity", "national", 2022)]["value"] == 0.5366
+    assert all(r["source"] for r in rows)
+    table = run("factors")
+    assert table.returncode == 0 and "排放因子" in table.stdout
