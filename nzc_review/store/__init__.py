@@ -1,0 +1,207 @@
+"""The review store: everything a review meeting produces, kept safe.
+
+Each expert's weights, scores and written opinion, conflicts of interest, the chair's
+consensus and the recommendation, with access rules enforced here (not in the UI) and an
+append-only, hash-chained audit trail.
+
+Typical use (a Voila panel)::
+
+    from nzc_review.store import open_store
+
+    store = open_store(session_dir)
+    me = store.authenticate(token)                  # -> Actor(expert_id, role, name)
+    for a in store.assignments(me): ...
+    store.save_draft(me, app_id, scores={"建设基础": 80}, opinion={...})
+    store.submit(me, app_id)
+    store.scores_for(me, app_id)                    # blind review: after one's own submit
+
+Embedded by default: SQLite in ``SESSION_DIR/review.sqlite``
+(:class:`~nzc_review.store.sqlite.SQLiteStore`). The panels depend only on the
+:class:`~nzc_review.store.base.ReviewStore` interface and :func:`open_store`; a server
+database is one :func:`register_backend` call away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from nzc_review.store.base import (
+    DEFAULT_CRITERIA,
+    RECOMMENDATION_ZH,
+    RECOMMENDATIONS,
+    REVIEW_STATUS_ZH,
+    ROLE_ZH,
+    ROLES,
+    Actor,
+    ApplicationRecord,
+    ApplicationVersion,
+    Assignment,
+    AuditEvent,
+    AuthenticationFailed,
+    Conflict,
+    Consensus,
+    Criterion,
+    Expert,
+    ImportResult,
+    NewExpert,
+    NotFound,
+    Opinion,
+    PermissionDenied,
+    Progress,
+    ProgressCell,
+    Review,
+    ReviewStore,
+    SessionInfo,
+    StoreBusy,
+    StoreError,
+    VerifyResult,
+    default_rules,
+)
+from nzc_review.store.sqlite import DB_NAME, SQLiteStore
+
+__all__ = [
+    "DB_NAME",
+    "DEFAULT_CRITERIA",
+    "RECOMMENDATIONS",
+    "RECOMMENDATION_ZH",
+    "REVIEW_STATUS_ZH",
+    "ROLES",
+    "ROLE_ZH",
+    "Actor",
+    "ApplicationRecord",
+    "ApplicationVersion",
+    "Assignment",
+    "AuditEvent",
+    "AuthenticationFailed",
+    "Conflict",
+    "Consensus",
+    "Criterion",
+    "Expert",
+    "ImportResult",
+    "NewExpert",
+    "NotFound",
+    "Opinion",
+    "PermissionDenied",
+    "Progress",
+    "ProgressCell",
+    "Review",
+    "ReviewStore",
+    "SQLiteStore",
+    "SessionInfo",
+    "StoreBusy",
+    "StoreError",
+    "VerifyResult",
+    "create_session",
+    "default_rules",
+    "file_sha256",
+    "import_file",
+    "open_store",
+    "register_backend",
+]
+
+Opener = Callable[..., ReviewStore]
+_BACKENDS: dict[str, Opener] = {}
+
+
+def register_backend(scheme: str, opener: Opener) -> None:
+    """Make ``open_store("<scheme>://…")`` use ``opener(location, **options)``.
+
+    A server database (e.g. ``postgresql://``) would register here; the panels keep
+    calling :func:`open_store`.
+    """
+    _BACKENDS[scheme.lower()] = opener
+
+
+def open_store(location: str | os.PathLike[str], **options: Any) -> ReviewStore:
+    """Open the review store of a session.
+
+    Parameters
+    ----------
+    location:
+        A review session folder (SQLite, ``SESSION_DIR/review.sqlite``), or a URL whose
+        scheme was registered with :func:`register_backend`.
+    options:
+        Passed to the backend (SQLite: ``busy_timeout``, ``retry_deadline``,
+        ``synchronous``).
+
+    Raises
+    ------
+    StoreError
+        Not a review session folder, or an unknown URL scheme.
+    """
+    text = os.fspath(location)
+    if "://" in text:
+        scheme = text.split("://", 1)[0].lower()
+        if scheme not in _BACKENDS:
+            known = ", ".join(sorted(_BACKENDS)) or "none registered"
+            raise StoreError(f"no review-store backend for {scheme}:// ({known})")
+        return _BACKENDS[scheme](text, **options)
+    return SQLiteStore(Path(text), **options)
+
+
+def create_session(
+    session_dir: str | os.PathLike[str],
+    *,
+    name: str,
+    date: str | None = None,
+    batch: str | None = None,
+    criteria: Sequence[Criterion] | Sequence[Any] | None = None,
+    rules: Mapping[str, Any] | None = None,
+    actor: Actor | None = None,
+    **options: Any,
+) -> SQLiteStore:
+    """Create a review session (评审会) in a folder and return its store.
+
+    Parameters
+    ----------
+    name, date, batch:
+        The session's name, date (free text, e.g. ``2024-05-20``) and pilot batch.
+    criteria:
+        The review criteria (default :data:`DEFAULT_CRITERIA`, equal weights): a list of
+        :class:`Criterion`, of names, or of ``{id, name, name_en, weight}``.
+    rules:
+        Overrides of :func:`default_rules` (``expert_display``, ``bands``, ``trim``,
+        ``score_min``, ``score_max``).
+    actor:
+        Who creates it (default: the operator at the command line).
+    """
+    return SQLiteStore.create(
+        session_dir,
+        actor or Actor.operator(),
+        name=name,
+        date=date,
+        batch=batch,
+        criteria=criteria,
+        rules=rules,
+        **options,
+    )
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_file(store: ReviewStore, actor: Actor, path: str | os.PathLike[str]) -> ImportResult:
+    """Read, validate and import one application file (YAML, JSON or Excel).
+
+    Raises
+    ------
+    InputError
+        The file is not a valid application (``file: field: message``).
+    """
+    from nzc_review.intake import load_application
+
+    path = Path(path)
+    application = load_application(path)
+    return store.import_application(
+        actor, application, content_sha256=file_sha256(path), source_name=path.name
+    )

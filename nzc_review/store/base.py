@@ -1,0 +1,735 @@
+"""The review store's vocabulary: roles, records, errors and the :class:`ReviewStore` interface.
+
+Everything a panel or a report touches is defined here, independent of the database behind
+it; :mod:`nzc_review.store.sqlite` is the embedded implementation. A server database can be
+added later as another class satisfying :class:`ReviewStore`, without touching the panels.
+"""
+
+from __future__ import annotations
+
+import getpass
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from nzc_review.errors import NzcError
+
+__all__ = [
+    "CONFLICT_STATUS_ZH",
+    "DEFAULT_CRITERIA",
+    "RECOMMENDATIONS",
+    "RECOMMENDATION_ZH",
+    "REVIEW_STATUS_ZH",
+    "ROLES",
+    "ROLE_ZH",
+    "Actor",
+    "ApplicationRecord",
+    "ApplicationVersion",
+    "Assignment",
+    "AuditEvent",
+    "AuthenticationFailed",
+    "Conflict",
+    "Consensus",
+    "Criterion",
+    "Expert",
+    "ImportResult",
+    "NewExpert",
+    "NotFound",
+    "Opinion",
+    "PermissionDenied",
+    "Progress",
+    "ProgressCell",
+    "Review",
+    "ReviewStore",
+    "SessionInfo",
+    "StoreBusy",
+    "StoreError",
+    "VerifyResult",
+    "default_rules",
+]
+
+# --------------------------------------------------------------------------------------
+# Vocabulary
+# --------------------------------------------------------------------------------------
+
+Role = Literal["expert", "chair", "secretary", "operator"]
+
+#: Roles a panel member can have. ``operator`` is not a member: it is whoever runs the
+#: ``nzc-review`` command line on the machine that holds the session folder (see
+#: :meth:`Actor.operator`).
+ROLES: tuple[str, ...] = ("expert", "chair", "secretary")
+ROLE_ZH = {"expert": "专家", "chair": "组长", "secretary": "秘书", "operator": "操作员"}
+
+#: Roles that score (an expert or the chair scores their own records).
+SCORING_ROLES = frozenset({"expert", "chair"})
+#: Roles that manage the session, the experts and conflicts of interest.
+MANAGING_ROLES = frozenset({"secretary", "operator"})
+#: Roles that read every record of the session.
+READ_ALL_ROLES = frozenset({"chair", "secretary", "operator"})
+
+RECOMMENDATIONS: tuple[str, ...] = ("recommend", "recommend_after_revision", "do_not_recommend")
+RECOMMENDATION_ZH = {
+    "recommend": "推荐",
+    "recommend_after_revision": "修改完善后推荐",
+    "do_not_recommend": "不推荐",
+}
+
+ReviewStatus = Literal["draft", "submitted"]
+CellStatus = Literal["not_assigned", "not_started", "draft", "submitted", "recused"]
+REVIEW_STATUS_ZH = {
+    "not_assigned": "—",
+    "not_started": "未开始",
+    "draft": "草稿",
+    "submitted": "已提交",
+    "recused": "回避",
+}
+CONFLICT_STATUS_ZH = {
+    "declared": "本人申报（回避）",
+    "pending": "待确认",
+    "confirmed": "已确认（回避）",
+    "waived": "已豁免",
+}
+CONFLICT_BASIS_ZH = {
+    "declared": "本人申报",
+    "same_organization": "同一单位",
+    "same_county": "同一县（市、区）",
+}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One review criterion (评审要点) and its default weight in the session.
+
+    Attributes
+    ----------
+    id:
+        Stable key used in stored scores and weights (ASCII).
+    name:
+        Chinese label, e.g. ``建设基础``; accepted as a key on input as well.
+    name_en:
+        English label.
+    weight:
+        Default weight (the weights of a session sum to 1); used for an expert who does not
+        weight the criteria.
+    """
+
+    id: str
+    name: str
+    name_en: str = ""
+    weight: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "name_en": self.name_en, "weight": self.weight}
+
+
+#: The default criteria of DESIGN.md ("Review criteria"). The work plan (河环发〔2023〕23号)
+#: sets no weights, so the defaults are equal; a session may set its own.
+DEFAULT_CRITERIA: tuple[Criterion, ...] = tuple(
+    Criterion(cid, name, en, 1 / 6)
+    for cid, name, en in (
+        ("foundation", "建设基础", "Construction foundation"),
+        ("targets", "目标与指标科学性", "Scientific targets and indicators"),
+        ("feasibility", "主要任务与重点项目可行性", "Feasibility of main tasks and key projects"),
+        ("highlights", "特色亮点", "Distinctive features"),
+        ("replicability", "复制推广价值", "Replicability"),
+        ("safeguards", "保障措施", "Safeguards"),
+    )
+)
+
+
+def _default_bands() -> list[dict[str, Any]]:
+    from nzc_review.recommendation import DEFAULT_BANDS
+
+    return [
+        {
+            "code": b.code,
+            "label": b.label,
+            "lower": b.lower if math.isfinite(b.lower) else None,
+            "outcome": b.outcome,
+        }
+        for b in DEFAULT_BANDS
+    ]
+
+
+def default_rules() -> dict[str, Any]:
+    """The default session rules (a fresh dict).
+
+    ``expert_display``: how experts appear to other experts, on the projector and in reports
+    (``letters``: 专家A, 专家B, …; ``names``: their names). ``bands``: recommendation bands
+    (:data:`nzc_review.recommendation.DEFAULT_BANDS`; a ``lower`` of ``None`` is minus
+    infinity). ``trim``: how many highest/lowest totals the trimmed mean drops.
+    ``score_min``/``score_max``: the range of a criterion score.
+    """
+    return {
+        "expert_display": "letters",
+        "bands": _default_bands(),
+        "trim": 1,
+        "score_min": 0.0,
+        "score_max": 100.0,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------
+
+
+class StoreError(NzcError):
+    """A review-store operation cannot be done (bad state, missing session, …)."""
+
+
+class NotFound(StoreError):
+    """An expert, application, conflict or review that does not exist."""
+
+
+class StoreBusy(StoreError):
+    """The database stayed locked by other writers longer than the store waits."""
+
+
+#: Chinese wording of the reasons of :class:`PermissionDenied`, keyed by ``code``.
+DENIAL_REASONS_ZH = {
+    "bad_token": "访问令牌无效",
+    "inactive": "该账号已停用",
+    "role": "角色无此权限",
+    "not_own_record": "只能填写本人的评审记录",
+    "not_assigned": "未分配评审该申报",
+    "blind_review": "提交本人评分前不得查看其他专家的评分（背靠背评审）",
+    "conflict_of_interest": "存在利益冲突，须回避",
+    "locked": "评审记录已提交锁定，仅组长可退回修改",
+    "finalized": "该申报评审已定稿，不可修改",
+    "declared_conflict": "本人申报的利益冲突不可豁免",
+}
+
+
+class PermissionDenied(StoreError):
+    """An actor tried something the access rules forbid.
+
+    Parameters
+    ----------
+    who:
+        The actor, as shown to people (``专家B 王五 (expert #2, expert)``).
+    action:
+        What was attempted (``save scores``).
+    target:
+        What it was attempted on (``application HC-2024-YQ-001``).
+    reason:
+        Why not, in words (English).
+    code:
+        Machine-readable reason, a key of :data:`DENIAL_REASONS_ZH` (``blind_review``,
+        ``conflict_of_interest``, ``finalized``, …), for panels to translate.
+    """
+
+    def __init__(self, who: str, action: str, target: str, reason: str, code: str):
+        self.who = who
+        self.action = action
+        self.target = target
+        self.reason = reason
+        self.code = code
+        super().__init__(f"permission denied: {who} may not {action} ({target}): {reason}")
+
+    @property
+    def message_zh(self) -> str:
+        """The denial in Chinese, for the panels."""
+        why = DENIAL_REASONS_ZH.get(self.code, self.reason)
+        return f"无权操作：{self.who} — {self.target}：{why}"
+
+
+class AuthenticationFailed(PermissionDenied):
+    """A token that belongs to nobody (or to a deactivated expert)."""
+
+
+# --------------------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting. Every store method takes one; obtain it from
+    :meth:`ReviewStore.authenticate` (a personal token) or :meth:`Actor.operator`.
+
+    Attributes
+    ----------
+    expert_id:
+        The panel member's id, ``None`` for the operator.
+    role:
+        ``expert``, ``chair``, ``secretary`` or ``operator``.
+    name:
+        The person's name (operator: the local user name).
+    """
+
+    expert_id: int | None
+    role: Role
+    name: str = ""
+
+    @classmethod
+    def operator(cls, name: str | None = None) -> Actor:
+        """The person at the command line of the machine that holds the session folder.
+
+        Whoever can write the session folder can change the database file anyway, so the
+        command line acts with the secretary's rights (manage the session, experts and
+        conflicts of interest, read everything; never score). Events record them as
+        ``operator:<user>``.
+        """
+        if name is None:
+            try:
+                name = getpass.getuser()
+            except Exception:  # pragma: no cover - no user name in the environment
+                name = "unknown"
+        return cls(None, "operator", name)
+
+    @property
+    def ident(self) -> str:
+        """Stable identity written to audit events (``expert:3``, ``operator:alice``)."""
+        if self.expert_id is None:
+            return f"operator:{self.name}"
+        return f"expert:{self.expert_id}"
+
+    def describe(self) -> str:
+        """The actor for error messages (``王五 (expert #2, chair)``)."""
+        if self.expert_id is None:
+            return f"operator {self.name}"
+        return f"{self.name or 'expert'} (expert #{self.expert_id}, {self.role})"
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A review session (评审会): one per session folder."""
+
+    name: str
+    date: str | None
+    batch: str | None
+    criteria: tuple[Criterion, ...]
+    rules: Mapping[str, Any]
+    created_at: str
+    schema_version: int
+
+    def criterion(self, key: str) -> Criterion | None:
+        """The criterion with this id or Chinese name."""
+        for c in self.criteria:
+            if key in (c.id, c.name):
+                return c
+        return None
+
+    def recommendation_rules(self):
+        """The session's bands as :class:`nzc_review.recommendation.RecommendationRules`."""
+        from nzc_review.recommendation import Band, RecommendationRules
+
+        bands = tuple(
+            Band(
+                b["code"], b["label"], -math.inf if b["lower"] is None else b["lower"], b["outcome"]
+            )
+            for b in self.rules.get("bands") or _default_bands()
+        )
+        return RecommendationRules(
+            bands=bands,
+            min_score=float(self.rules.get("score_min", 0.0)),
+            max_score=float(self.rules.get("score_max", 100.0)),
+        )
+
+
+@dataclass(frozen=True)
+class Expert:
+    """A panel member. The personal token is never part of the record (only its hash is
+    stored, and only by the store)."""
+
+    id: int
+    code: str
+    name: str
+    organisation: str
+    title: str | None
+    field: str | None
+    county: str | None
+    role: str
+    active: bool
+    created_at: str
+
+    @property
+    def role_zh(self) -> str:
+        return ROLE_ZH.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class NewExpert:
+    """The result of adding an expert (or resetting a token): the only time the token is
+    available in clear."""
+
+    expert: Expert
+    token: str
+
+
+@dataclass(frozen=True)
+class ApplicationRecord:
+    """An application imported into the session, at its current version."""
+
+    id: str
+    name: str
+    pilot_type: str
+    applicant_organization: str | None
+    applicant_county: str | None
+    version: int
+    content_sha256: str
+    source_name: str
+    imported_at: str
+    status: Literal["open", "finalized"]
+    finalized_at: str | None = None
+    finalized_by: str | None = None
+    finalize_note: str | None = None
+
+    @property
+    def finalized(self) -> bool:
+        return self.status == "finalized"
+
+
+@dataclass(frozen=True)
+class ApplicationVersion:
+    """One imported version of an application (every version is kept)."""
+
+    app_id: str
+    version: int
+    name: str
+    pilot_type: str
+    applicant_organization: str | None
+    applicant_county: str | None
+    content_sha256: str
+    source_name: str
+    imported_at: str
+    imported_by: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What importing one application file did: ``new`` (version 1), ``revised`` (a new
+    version; earlier ones kept) or ``unchanged`` (same content hash as the current one)."""
+
+    app_id: str
+    version: int
+    action: Literal["new", "revised", "unchanged"]
+    content_sha256: str
+    new_conflicts: tuple[Conflict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A conflict of interest (利益冲突) between an expert and an application.
+
+    ``kind`` is ``declared`` (by the expert, or by the secretary on their behalf; always
+    effective) or ``detected`` (same organisation or county; ``pending`` until the
+    secretary ``confirmed`` or ``waived`` it, with a reason). ``effective`` conflicts
+    recuse the expert (回避) from that application.
+    """
+
+    id: int
+    expert_id: int
+    app_id: str
+    kind: Literal["declared", "detected"]
+    basis: str
+    detail: str
+    status: Literal["declared", "pending", "confirmed", "waived"]
+    reason: str | None
+    recorded_at: str
+    recorded_by: str
+    decided_at: str | None
+    decided_by: str | None
+
+    @property
+    def effective(self) -> bool:
+        return self.status in ("declared", "confirmed")
+
+    @property
+    def status_zh(self) -> str:
+        return CONFLICT_STATUS_ZH[self.status]
+
+    @property
+    def basis_zh(self) -> str:
+        return CONFLICT_BASIS_ZH.get(self.basis, self.basis)
+
+
+@dataclass(frozen=True)
+class Opinion:
+    """An expert's written opinion (评审意见) on one application.
+
+    Attributes
+    ----------
+    strengths:
+        主要优点.
+    problems:
+        存在问题.
+    revisions:
+        修改意见 (required when recommending after revision).
+    recommendation:
+        ``recommend`` / ``recommend_after_revision`` / ``do_not_recommend``, or ``None``
+        while undecided.
+    """
+
+    strengths: str = ""
+    problems: str = ""
+    revisions: str = ""
+    recommendation: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strengths": self.strengths,
+            "problems": self.problems,
+            "revisions": self.revisions,
+            "recommendation": self.recommendation,
+        }
+
+    @property
+    def recommendation_zh(self) -> str:
+        return RECOMMENDATION_ZH.get(self.recommendation or "", "")
+
+
+@dataclass(frozen=True)
+class Review:
+    """One expert's review of one application: weights, scores, opinion and status.
+
+    Attributes
+    ----------
+    weights:
+        What the expert entered (``{"method": "direct", "points": {...}}`` or
+        ``{"method": "pairwise", "criteria": [...], "matrix": [[...]]}``) plus, once
+        complete, ``normalized`` (criterion id → weight, summing to 1) and for pairwise
+        ``cr`` (consistency ratio); ``None`` when the expert keeps the session's defaults.
+    scores:
+        Criterion id → score (0–100 by default); criteria not yet scored are absent.
+    total:
+        Weighted total (expert's weights, else the session's) once every criterion is
+        scored, else ``None``.
+    recused:
+        The expert has an effective conflict of interest with the application.
+    """
+
+    expert_id: int
+    expert_label: str
+    app_id: str
+    app_version: int
+    status: ReviewStatus
+    weights: Mapping[str, Any] | None
+    scores: Mapping[str, float]
+    opinion: Opinion
+    total: float | None
+    saves: int
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    reopened_at: str | None = None
+    reopened_by: str | None = None
+    reopen_reason: str | None = None
+    recused: bool = False
+
+    @property
+    def status_zh(self) -> str:
+        return REVIEW_STATUS_ZH[self.status]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An application assigned to an expert, with the state of the expert's review."""
+
+    expert_id: int
+    app_id: str
+    app_name: str
+    status: CellStatus
+    conflict_pending: bool = False
+    finalized: bool = False
+
+    @property
+    def status_zh(self) -> str:
+        return REVIEW_STATUS_ZH[self.status]
+
+
+@dataclass(frozen=True)
+class Consensus:
+    """The panel's consensus (专家组评审意见), written by the chair."""
+
+    app_id: str
+    opinion: str
+    majority: str
+    minority: str
+    recommendation: str | None
+    total: float | None
+    updated_at: str
+    updated_by: str
+
+    @property
+    def recommendation_zh(self) -> str:
+        return RECOMMENDATION_ZH.get(self.recommendation or "", "")
+
+
+@dataclass(frozen=True)
+class ProgressCell:
+    """One cell of the progress grid (expert × application)."""
+
+    expert_id: int
+    app_id: str
+    status: CellStatus
+    conflict_pending: bool = False
+
+    @property
+    def status_zh(self) -> str:
+        return REVIEW_STATUS_ZH[self.status]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The progress grid: which expert has done what for which application."""
+
+    experts: tuple[Expert, ...]
+    applications: tuple[ApplicationRecord, ...]
+    cells: Mapping[tuple[int, str], ProgressCell]
+
+    def cell(self, expert_id: int, app_id: str) -> ProgressCell:
+        return self.cells.get((expert_id, app_id), ProgressCell(expert_id, app_id, "not_assigned"))
+
+    def counts(self) -> dict[str, int]:
+        """How many cells have each status (unassigned cells not counted)."""
+        out = {k: 0 for k in ("not_started", "draft", "submitted", "recused")}
+        for c in self.cells.values():
+            if c.status in out:
+                out[c.status] += 1
+        return out
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One append-only audit event: who did what to which record, and when (UTC)."""
+
+    seq: int
+    at: str
+    actor: str
+    actor_role: str
+    actor_name: str
+    entity: str
+    entity_id: str
+    action: str
+    before: Any
+    after: Any
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of checking the audit trail.
+
+    Attributes
+    ----------
+    ok:
+        The chain is intact and every record matches its last audited state.
+    events:
+        Number of events checked.
+    head:
+        Hash of the last event (write it in the minutes to anchor the chain).
+    first_broken:
+        Sequence number of the first event that fails, ``None`` when the chain is intact.
+    problems:
+        ``(seq or None, message)`` for every problem found (``None``: a record, not an
+        event).
+    """
+
+    ok: bool
+    events: int
+    head: str
+    first_broken: int | None = None
+    problems: tuple[tuple[int | None, str], ...] = field(default=())
+
+
+# --------------------------------------------------------------------------------------
+# The interface
+# --------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class ReviewStore(Protocol):
+    """What panels, reports and the command line use. Every method takes the acting
+    :class:`Actor` and enforces the access rules (:mod:`nzc_review.store.access`);
+    a violation raises :class:`PermissionDenied`. Every change writes an audit event in
+    the same transaction."""
+
+    location: Path
+
+    # session & people
+    def session(self, actor: Actor) -> SessionInfo: ...
+    def authenticate(self, token: str) -> Actor: ...
+    def add_expert(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        organisation: str,
+        role: str = "expert",
+        title: str | None = None,
+        field: str | None = None,
+        county: str | None = None,
+    ) -> NewExpert: ...
+    def reset_token(self, actor: Actor, expert_id: int) -> NewExpert: ...
+    def set_active(self, actor: Actor, expert_id: int, active: bool) -> Expert: ...
+    def experts(self, actor: Actor) -> list[Expert]: ...
+
+    # applications & assignments
+    def import_application(
+        self, actor: Actor, application: Any, *, content_sha256: str, source_name: str
+    ) -> ImportResult: ...
+    def applications(self, actor: Actor) -> list[ApplicationRecord]: ...
+    def versions(self, actor: Actor, app_id: str | None = None) -> list[ApplicationVersion]: ...
+    def application_snapshot(
+        self, actor: Actor, app_id: str, version: int | None = None
+    ) -> dict[str, Any]: ...
+    def assign(
+        self,
+        actor: Actor,
+        expert_ids: Sequence[int] | None = None,
+        app_ids: Sequence[str] | None = None,
+    ) -> int: ...
+    def assignments(self, actor: Actor) -> list[Assignment]: ...
+
+    # conflicts of interest
+    def conflicts(self, actor: Actor, *, status: str | None = None) -> list[Conflict]: ...
+    def declare_conflict(
+        self, actor: Actor, app_id: str, reason: str, *, expert_id: int | None = None
+    ) -> Conflict: ...
+    def decide_conflict(
+        self, actor: Actor, conflict_id: int, decision: str, reason: str
+    ) -> Conflict: ...
+
+    # reviews
+    def save_draft(
+        self,
+        actor: Actor,
+        app_id: str,
+        *,
+        weights: Mapping[str, Any] | None = None,
+        scores: Mapping[str, Any] | None = None,
+        opinion: Opinion | Mapping[str, Any] | None = None,
+    ) -> Review: ...
+    def submit(self, actor: Actor, app_id: str) -> Review: ...
+    def my_review(self, actor: Actor, app_id: str) -> Review | None: ...
+    def scores_for(self, actor: Actor, app_id: str) -> list[Review]: ...
+    def reviews(self, actor: Actor, app_id: str | None = None) -> list[Review]: ...
+    def reopen(self, actor: Actor, expert_id: int, app_id: str, reason: str) -> Review: ...
+    def progress(self, actor: Actor) -> Progress: ...
+
+    # consensus & finalization
+    def set_consensus(
+        self,
+        actor: Actor,
+        app_id: str,
+        *,
+        opinion: str,
+        recommendation: str | None,
+        majority: str = "",
+        minority: str = "",
+        total: float | None = None,
+    ) -> Consensus: ...
+    def consensus(self, actor: Actor, app_id: str) -> Consensus | None: ...
+    def finalize(
+        self, actor: Actor, app_id: str, *, note: str | None = None
+    ) -> ApplicationRecord: ...
+
+    # audit
+    def events(self, actor: Actor, *, limit: int | None = None) -> list[AuditEvent]: ...
+    def verify(self, actor: Actor) -> VerifyResult: ...
+    def close(self) -> None: ...
