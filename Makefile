@@ -30,8 +30,9 @@ sysdeps:
 	  fi; \
 	fi
 
-demo: venv
-	$(BIN)/nzc-review evaluate examples/applications/*.yaml
+demo: venv sysdeps
+	$(BIN)/nzc-review batch examples/applications/*.yaml --out out
+	@echo "reports: out/<id>/evaluation.html and .pdf; summary: out/summary.html, out/summary.xlsx"
 
 test: venv sysdeps
 	$(BIN)/ruff check .

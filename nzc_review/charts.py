@@ -120,6 +120,48 @@ def macc_figure(costs: CostResult) -> Figure:
     return fig
 
 
+def emissions_figure(accounting) -> Figure:
+    """Accounted emissions by source and year (stacked bars), with declared totals."""
+    cjk_font()
+    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
+    years = list(accounting.years)
+    if not years:
+        ax.text(0.5, 0.5, "未提供能源活动数据", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    labels = {"raw_coal_t": "原煤", "natural_gas_10k_m3": "天然气", "gasoline_t": "汽油",
+              "diesel_t": "柴油", "lpg_t": "液化石油气", "electricity_mwh": "外购电力",
+              "purchased_heat_gj": "外购热力"}
+    bottom = [0.0] * len(years)
+    palette = plt.get_cmap("tab10")
+    for i, (key, label) in enumerate(labels.items()):
+        values = [accounting.years[y].by_source_tco2.get(key, 0.0) / 1e4 for y in years]
+        if not any(values):
+            continue
+        ax.bar([str(y) for y in years], values, bottom=bottom, label=label, color=palette(i))
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    declared = [accounting.years[y].declared_tco2 for y in years]
+    if any(d is not None for d in declared):
+        ax.plot([str(y) for y in years], [d / 1e4 if d is not None else float("nan")
+                                          for d in declared], "kD", label="申报总量")
+    ax.set_ylabel("万吨CO2")
+    ax.set_title("碳排放核算：分排放源")
+    ax.legend(fontsize=8, ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    return fig
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """``fig`` as PNG bytes (and close it): for notebooks, whatever their matplotlib backend."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def save_png(fig: Figure, path: str | Path) -> Path:
     """Save ``fig`` as PNG (creating the folder) and close it."""
     path = Path(path)

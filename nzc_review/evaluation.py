@@ -42,6 +42,7 @@ class Evaluation:
     county: str | None
     base_year: int
     period: dict | None
+    key_projects: list[dict]
     core_gate: str
     indicators: list
     compliance: ComplianceReport
@@ -102,6 +103,7 @@ def evaluate_application(app: Application, options: EvaluationOptions | None = N
         county=app.applicant.county if app.applicant else None,
         base_year=app.base_year,
         period=app.period.model_dump() if app.period else None,
+        key_projects=[p.model_dump() for p in app.key_projects],
         core_gate=compliance.core_gate,
         indicators=compliance.indicators,
         compliance=compliance,

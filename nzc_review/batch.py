@@ -1,0 +1,380 @@
+"""Batch evaluation: every application → an executed notebook, an HTML and a PDF report, and
+a summary workbook and page.
+
+Each application runs ``notebooks/evaluate_application.ipynb`` through papermill with the
+application as a parameter, on a fresh pre-started kernel (:mod:`nzc_review.kernels`);
+``workers`` notebooks run at once. HTML is rendered in-process with nbconvert; PDFs are printed
+by one long-lived Chromium in a thread of its own. A broken application never stops the others:
+its reason is recorded in the summary. Every output file is written atomically.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import datetime as dt
+import os
+import shutil
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from html import escape
+from pathlib import Path
+
+import nbformat
+
+from nzc_review.errors import InputError, NzcError
+from nzc_review.intake import load_application, supported_suffixes
+from nzc_review.kernels import KernelPool
+from nzc_review.pdf import PdfService
+from nzc_review.render import NOTEBOOKS_DIR, render_html, write_atomic
+
+NOTEBOOK = NOTEBOOKS_DIR / "evaluate_application.ipynb"
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    out_dir: Path
+    workers: int = os.cpu_count() or 1
+    pdf: bool = True
+    timeout: float = 300.0
+    draws: int = 10_000
+    seed: int = 20231228
+    factors: str | None = None
+    electricity_scope: str | None = None
+    evaluated_on: str | None = None
+    notebook: Path = NOTEBOOK
+    progress: bool = True
+
+
+@dataclass
+class AppResult:
+    source: str
+    id: str | None = None
+    name: str | None = None
+    pilot_type: str | None = None
+    status: str = "pending"  # ok | failed
+    reason: str | None = None
+    core_gate: str | None = None
+    verdict: str | None = None
+    projected_reduction_pct: float | None = None
+    required_reduction_pct: float | None = None
+    probability_meets_target: float | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    seconds: float | None = None
+
+
+@dataclass
+class BatchReport:
+    out_dir: str
+    results: list[AppResult]
+    seconds: float
+
+    @property
+    def failed(self) -> list[AppResult]:
+        return [r for r in self.results if r.status != "ok"]
+
+    def to_dict(self) -> dict:
+        return {"out_dir": self.out_dir, "seconds": self.seconds,
+                "results": [asdict(r) for r in self.results]}
+
+
+def discover(inputs: list[str | Path]) -> list[Path]:
+    """Application files named directly or found in folders (recursively), in order, once."""
+    suffixes = set(supported_suffixes())
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in suffixes
+                and not p.name.startswith((".", "~$"))
+            ))
+        else:
+            found.append(path)
+    unique: dict[Path, None] = {}
+    for p in found:
+        unique.setdefault(p.resolve() if p.exists() else p, None)
+    return list(unique)
+
+
+def _failure_reason(exc: BaseException, timeout: float, timed_out: bool) -> str:
+    if timed_out:
+        return f"运行超时（超过 {timeout:g} 秒）"
+    try:
+        from papermill.exceptions import PapermillExecutionError
+    except ImportError:  # pragma: no cover
+        PapermillExecutionError = ()  # noqa: N806
+    if isinstance(exc, PapermillExecutionError):
+        return f"评估笔记本第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}"
+    if isinstance(exc, NzcError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _finish(result: AppResult, work: Path, target: Path) -> AppResult:
+    """Move a complete work folder to its final place."""
+    if target.exists():
+        shutil.rmtree(target)
+    work.rename(target)
+    result.status = "ok"
+    result.outputs = {kind: f"{result.id}/evaluation.{kind}" for kind in ("ipynb", "html", "pdf")
+                      if (target / f"evaluation.{kind}").exists()}
+    return result
+
+
+def _fail(result: AppResult, work: Path, reason: str) -> AppResult:
+    result.status, result.reason = "failed", reason
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _run_one(path: Path, result: AppResult, options: BatchOptions, pool: KernelPool,
+             pdf: PdfService | None) -> cf.Future:
+    """Execute and render one application; returns a future that completes when its PDF is
+    printed (the worker moves on to the next notebook meanwhile)."""
+    import papermill as pm
+
+    started = time.perf_counter()
+    done: cf.Future = cf.Future()
+    target = options.out_dir / result.id
+    work = options.out_dir / f".work-{result.id}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    km = pool.acquire()
+    timed_out = threading.Event()
+
+    def on_timeout() -> None:
+        timed_out.set()
+        KernelPool.kill(km)
+
+    timer = threading.Timer(options.timeout, on_timeout)
+    timer.start()
+    healthy = False
+    try:
+        parameters = {"application": str(path.resolve()), "draws": options.draws,
+                      "seed": options.seed, "factors": options.factors,
+                      "electricity_scope": options.electricity_scope,
+                      "evaluated_on": options.evaluated_on}
+        executed = work / "evaluation.ipynb"
+        # No output path: papermill would rewrite the growing notebook before and after every
+        # cell; it is written once below. No cwd either: papermill would chdir the whole
+        # process (the pool sets the kernel's working folder).
+        nb = pm.execute_notebook(str(options.notebook), None, parameters=parameters,
+                                 kernel_name="python3", progress_bar=False, log_output=False,
+                                 km=km)
+        healthy = True
+    except BaseException as exc:  # noqa: BLE001 - one application never stops the batch
+        done.set_result(_fail(result, work, _failure_reason(exc, options.timeout,
+                                                            timed_out.is_set())))
+    finally:
+        timer.cancel()
+        pool.release(km, healthy=healthy and not timed_out.is_set())
+    if done.done():
+        result.seconds = time.perf_counter() - started
+        return done
+    try:
+        nbformat.write(nb, executed)
+        _read_summary(result, nb)
+        (work / "evaluation.html").write_text(render_html(nb), encoding="utf-8")
+    except BaseException as exc:  # noqa: BLE001
+        done.set_result(_fail(result, work, _failure_reason(exc, options.timeout, False)))
+        result.seconds = time.perf_counter() - started
+        return done
+    if pdf is None:
+        done.set_result(_finish(result, work, target))
+        result.seconds = time.perf_counter() - started
+        return done
+
+    def printed(future: cf.Future) -> None:
+        error = future.exception()
+        if error is None:
+            _finish(result, work, target)
+        else:
+            _fail(result, work, _failure_reason(error, options.timeout, False))
+        result.seconds = time.perf_counter() - started
+        done.set_result(result)
+
+    pdf.submit(work / "evaluation.html", work / "evaluation.pdf").add_done_callback(printed)
+    return done
+
+
+SUMMARY_MIME = "application/vnd.nzc-review.summary+json"
+
+
+def _read_summary(result: AppResult, nb: nbformat.NotebookNode) -> None:
+    """Key figures the notebook recorded as a ``SUMMARY_MIME`` output (same evaluation as the
+    report, so summary and report never disagree)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get(SUMMARY_MIME)
+            if data:
+                for key in ("core_gate", "verdict", "projected_reduction_pct",
+                            "required_reduction_pct", "probability_meets_target"):
+                    setattr(result, key, data.get(key))
+                return
+
+
+def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
+    """Evaluate every application found in ``inputs`` into ``options.out_dir``."""
+    started = time.perf_counter()
+    paths = discover(inputs)
+    if not paths:
+        raise NzcError("no application files found (expected " + ", ".join(supported_suffixes())
+                       + ")")
+    out = Path(options.out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    options = BatchOptions(**{**options.__dict__, "out_dir": out})
+    results: list[AppResult] = []
+    runnable: list[tuple[Path, AppResult]] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        result = AppResult(source=str(path))
+        results.append(result)
+        try:
+            app = load_application(path)
+        except InputError as exc:
+            result.status, result.reason = "failed", exc.message
+            continue
+        result.id, result.name, result.pilot_type = app.id, app.name, app.pilot_type
+        if app.id in seen:
+            result.status = "failed"
+            result.reason = f"申报编号 {app.id} 与 {seen[app.id]} 重复"
+            continue
+        seen[app.id] = path.name
+        runnable.append((path, result))
+    if runnable:
+        _run_all(runnable, options)
+    report = BatchReport(out_dir=str(out), results=results,
+                         seconds=time.perf_counter() - started)
+    write_summary(report, options)
+    return report
+
+
+def _run_all(runnable: list[tuple[Path, AppResult]], options: BatchOptions) -> None:
+    from tqdm import tqdm
+
+    workers = max(1, min(options.workers, len(runnable)))
+    pdf = PdfService(concurrency=workers) if options.pdf else None
+    pool = KernelPool(size=workers + 1, cwd=options.out_dir)  # one spare: resets overlap runs
+    bar = tqdm(total=len(runnable), desc="评估", unit="份", disable=not options.progress)
+    try:
+        with cf.ThreadPoolExecutor(max_workers=workers) as executor:
+            lock = threading.Lock()
+
+            def tick(final: cf.Future) -> None:
+                done = final.result()
+                with lock:
+                    bar.set_postfix_str(f"{done.id} {'✔' if done.status == 'ok' else '✘'}")
+                    bar.update()
+
+            pending = [executor.submit(_run_one, path, result, options, pool, pdf)
+                       for path, result in runnable]
+            finals = []
+            for future in pending:
+                final = future.result()  # done when the application's PDF is printed
+                final.add_done_callback(tick)
+                finals.append(final)
+            cf.wait(finals)
+    finally:
+        bar.close()
+        pool.close()
+        if pdf is not None:
+            pdf.close()
+
+
+# --- summary ---------------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = [
+    ("来源文件", "source"), ("申报编号", "id"), ("名称", "name"), ("试点类型", "pilot_type"),
+    ("状态", "status"), ("核心指标门槛", "core_gate"), ("可行性结论", "verdict"),
+    ("目标年预计降幅(%)", "projected_reduction_pct"), ("要求降幅(%)", "required_reduction_pct"),
+    ("按期实现概率", "probability_meets_target"), ("HTML报告", "html"), ("PDF报告", "pdf"),
+    ("失败原因", "reason"),
+]
+GATE_ZH = {"pass": "通过", "fail": "不通过（一票否决）", "incomplete": "待补充", None: ""}
+TYPE_ZH = {"region": "区域", "park": "园区", "community": "社区", "campus": "校园",
+           "commercial": "商业场所", None: ""}
+
+
+def _row(r: AppResult) -> list:
+    return [Path(r.source).name, r.id or "", r.name or "", TYPE_ZH.get(r.pilot_type, ""),
+            "成功" if r.status == "ok" else "失败", GATE_ZH.get(r.core_gate, ""), r.verdict or "",
+            None if r.projected_reduction_pct is None else round(r.projected_reduction_pct, 1),
+            r.required_reduction_pct, r.probability_meets_target,
+            r.outputs.get("html", ""), r.outputs.get("pdf", ""), r.reason or ""]
+
+
+def write_summary(report: BatchReport, options: BatchOptions) -> None:
+    """``summary.xlsx`` and ``summary.html`` in the output folder (atomic writes)."""
+    out = Path(report.out_dir)
+    write_atomic(out / "summary.html", summary_html(report, options))
+    write_atomic(out / "summary.xlsx", summary_xlsx(report))
+
+
+def summary_xlsx(report: BatchReport) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "评估汇总"
+    ws.append([c for c, _ in SUMMARY_COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8F0E8")
+    for r in report.results:
+        ws.append(_row(r))
+        row = ws.max_row
+        for col, key in ((11, "html"), (12, "pdf")):
+            if r.outputs.get(key):
+                ws.cell(row, col).hyperlink = r.outputs[key]
+                ws.cell(row, col).style = "Hyperlink"
+        if r.status != "ok":
+            ws.cell(row, 5).font = Font(color="B71C1C", bold=True)
+    widths = [24, 20, 36, 10, 8, 18, 10, 16, 12, 12, 30, 30, 60]
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def summary_html(report: BatchReport, options: BatchOptions) -> str:
+    rows = []
+    for r in report.results:
+        values = _row(r)
+        cells = []
+        for (header, key), value in zip(SUMMARY_COLUMNS, values, strict=True):
+            if key in {"html", "pdf"} and value:
+                cells.append(f"<td><a href='{escape(value)}'>{escape(header[:-2])}</a></td>")
+            elif key == "probability_meets_target" and value is not None:
+                cells.append(f"<td class='num'>{value:.0%}</td>")
+            else:
+                cls = " class='failed'" if key == "status" and r.status != "ok" else ""
+                cells.append(f"<td{cls}>{escape('' if value is None else str(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    failed = report.failed
+    head = "".join(f"<th>{escape(c)}</th>" for c, _ in SUMMARY_COLUMNS)
+    day = options.evaluated_on or dt.date.today().isoformat()
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>近零碳排放区试点申报评估汇总</title>
+<style>
+@page {{ size: A4 landscape; margin: 12mm; }}
+body {{ font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif;
+  font-size: 10pt; margin: 16px; color: #1a1a1a; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; overflow-wrap: anywhere; }}
+th {{ background: #e8f0e8; }} td.num {{ text-align: right; }} td.failed {{ color: #b71c1c;
+  font-weight: 700; }}
+</style></head><body>
+<h1>近零碳排放区试点申报评估汇总</h1>
+<p>评估日期：{escape(day)}；共 {len(report.results)} 份申报，成功 {len(report.results) - len(failed)} 份，
+失败 {len(failed)} 份。依据《河池市近零碳排放区试点建设工作方案（试行）》（河环发〔2023〕23号）。</p>
+<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>
+</body></html>
+"""
