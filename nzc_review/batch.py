@@ -2,31 +2,25 @@
 a summary workbook and page.
 
 Each application runs ``notebooks/evaluate_application.ipynb`` through papermill with the
-application as a parameter, on a fresh pre-started kernel (:mod:`nzc_review.kernels`);
-``workers`` notebooks run at once. HTML is rendered in-process with nbconvert; PDFs are printed
-by one long-lived Chromium in a thread of its own. A broken application never stops the others:
-its reason is recorded in the summary. Every output file is written atomically.
+application as a parameter (:mod:`nzc_review.notebook_runner`: warm kernels, in-process HTML,
+one Chromium for the PDFs). Invalid files and duplicate ids are caught before any notebook
+runs. A broken application never stops the others: its reason is recorded in the summary.
+Every output file is written atomically.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import datetime as dt
 import os
-import shutil
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
 
-import nbformat
-
 from nzc_review.errors import InputError, NzcError
 from nzc_review.intake import load_application, supported_suffixes
-from nzc_review.kernels import KernelPool
-from nzc_review.pdf import PdfService
-from nzc_review.render import NOTEBOOKS_DIR, render_html, write_atomic
+from nzc_review.notebook_runner import NotebookJob, run_notebook_jobs
+from nzc_review.render import NOTEBOOKS_DIR, write_atomic
 
 NOTEBOOK = NOTEBOOKS_DIR / "evaluate_application.ipynb"
 
@@ -98,123 +92,6 @@ def discover(inputs: list[str | Path]) -> list[Path]:
     return list(unique)
 
 
-def _failure_reason(exc: BaseException, timeout: float, timed_out: bool) -> str:
-    if timed_out:
-        return f"运行超时（超过 {timeout:g} 秒）"
-    try:
-        from papermill.exceptions import PapermillExecutionError
-    except ImportError:  # pragma: no cover
-        PapermillExecutionError = ()  # noqa: N806
-    if isinstance(exc, PapermillExecutionError):
-        return f"评估笔记本第 {exc.exec_count} 个单元格出错：{exc.ename}: {exc.evalue}"
-    if isinstance(exc, NzcError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _finish(result: AppResult, work: Path, target: Path) -> AppResult:
-    """Move a complete work folder to its final place."""
-    if target.exists():
-        shutil.rmtree(target)
-    work.rename(target)
-    result.status = "ok"
-    result.outputs = {kind: f"{result.id}/evaluation.{kind}" for kind in ("ipynb", "html", "pdf")
-                      if (target / f"evaluation.{kind}").exists()}
-    return result
-
-
-def _fail(result: AppResult, work: Path, reason: str) -> AppResult:
-    result.status, result.reason = "failed", reason
-    shutil.rmtree(work, ignore_errors=True)
-    return result
-
-
-def _run_one(path: Path, result: AppResult, options: BatchOptions, pool: KernelPool,
-             pdf: PdfService | None) -> cf.Future:
-    """Execute and render one application; returns a future that completes when its PDF is
-    printed (the worker moves on to the next notebook meanwhile)."""
-    import papermill as pm
-
-    started = time.perf_counter()
-    done: cf.Future = cf.Future()
-    target = options.out_dir / result.id
-    work = options.out_dir / f".work-{result.id}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    km = pool.acquire()
-    timed_out = threading.Event()
-
-    def on_timeout() -> None:
-        timed_out.set()
-        KernelPool.kill(km)
-
-    timer = threading.Timer(options.timeout, on_timeout)
-    timer.start()
-    healthy = False
-    try:
-        parameters = {"application": str(path.resolve()), "draws": options.draws,
-                      "seed": options.seed, "factors": options.factors,
-                      "electricity_scope": options.electricity_scope,
-                      "evaluated_on": options.evaluated_on}
-        executed = work / "evaluation.ipynb"
-        # No output path: papermill would rewrite the growing notebook before and after every
-        # cell; it is written once below. No cwd either: papermill would chdir the whole
-        # process (the pool sets the kernel's working folder).
-        nb = pm.execute_notebook(str(options.notebook), None, parameters=parameters,
-                                 kernel_name="python3", progress_bar=False, log_output=False,
-                                 km=km)
-        healthy = True
-    except BaseException as exc:  # noqa: BLE001 - one application never stops the batch
-        done.set_result(_fail(result, work, _failure_reason(exc, options.timeout,
-                                                            timed_out.is_set())))
-    finally:
-        timer.cancel()
-        pool.release(km, healthy=healthy and not timed_out.is_set())
-    if done.done():
-        result.seconds = time.perf_counter() - started
-        return done
-    try:
-        nbformat.write(nb, executed)
-        _read_summary(result, nb)
-        (work / "evaluation.html").write_text(render_html(nb), encoding="utf-8")
-    except BaseException as exc:  # noqa: BLE001
-        done.set_result(_fail(result, work, _failure_reason(exc, options.timeout, False)))
-        result.seconds = time.perf_counter() - started
-        return done
-    if pdf is None:
-        done.set_result(_finish(result, work, target))
-        result.seconds = time.perf_counter() - started
-        return done
-
-    def printed(future: cf.Future) -> None:
-        error = future.exception()
-        if error is None:
-            _finish(result, work, target)
-        else:
-            _fail(result, work, _failure_reason(error, options.timeout, False))
-        result.seconds = time.perf_counter() - started
-        done.set_result(result)
-
-    pdf.submit(work / "evaluation.html", work / "evaluation.pdf").add_done_callback(printed)
-    return done
-
-
-SUMMARY_MIME = "application/vnd.nzc-review.summary+json"
-
-
-def _read_summary(result: AppResult, nb: nbformat.NotebookNode) -> None:
-    """Key figures the notebook recorded as a ``SUMMARY_MIME`` output (same evaluation as the
-    report, so summary and report never disagree)."""
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {}).get(SUMMARY_MIME)
-            if data:
-                for key in ("core_gate", "verdict", "projected_reduction_pct",
-                            "required_reduction_pct", "probability_meets_target"):
-                    setattr(result, key, data.get(key))
-                return
-
-
 def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
     """Evaluate every application found in ``inputs`` into ``options.out_dir``."""
     started = time.perf_counter()
@@ -244,43 +121,25 @@ def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
         seen[app.id] = path.name
         runnable.append((path, result))
     if runnable:
-        _run_all(runnable, options)
+        jobs = [NotebookJob(key=result.id, notebook=options.notebook, stem="evaluation",
+                            parameters={"application": str(path.resolve()),
+                                        "draws": options.draws, "seed": options.seed,
+                                        "factors": options.factors,
+                                        "electricity_scope": options.electricity_scope,
+                                        "evaluated_on": options.evaluated_on})
+                for path, result in runnable]
+        done = run_notebook_jobs(jobs, out, workers=options.workers, pdf=options.pdf,
+                                 timeout=options.timeout, progress=options.progress, desc="评估")
+        for (_, result), job_result in zip(runnable, done, strict=True):
+            result.status, result.reason = job_result.status, job_result.reason
+            result.outputs, result.seconds = job_result.outputs, job_result.seconds
+            for key in ("core_gate", "verdict", "projected_reduction_pct",
+                        "required_reduction_pct", "probability_meets_target"):
+                setattr(result, key, job_result.summary.get(key))
     report = BatchReport(out_dir=str(out), results=results,
                          seconds=time.perf_counter() - started)
     write_summary(report, options)
     return report
-
-
-def _run_all(runnable: list[tuple[Path, AppResult]], options: BatchOptions) -> None:
-    from tqdm import tqdm
-
-    workers = max(1, min(options.workers, len(runnable)))
-    pdf = PdfService(concurrency=workers) if options.pdf else None
-    pool = KernelPool(size=workers + 1, cwd=options.out_dir)  # one spare: resets overlap runs
-    bar = tqdm(total=len(runnable), desc="评估", unit="份", disable=not options.progress)
-    try:
-        with cf.ThreadPoolExecutor(max_workers=workers) as executor:
-            lock = threading.Lock()
-
-            def tick(final: cf.Future) -> None:
-                done = final.result()
-                with lock:
-                    bar.set_postfix_str(f"{done.id} {'✔' if done.status == 'ok' else '✘'}")
-                    bar.update()
-
-            pending = [executor.submit(_run_one, path, result, options, pool, pdf)
-                       for path, result in runnable]
-            finals = []
-            for future in pending:
-                final = future.result()  # done when the application's PDF is printed
-                final.add_done_callback(tick)
-                finals.append(final)
-            cf.wait(finals)
-    finally:
-        bar.close()
-        pool.close()
-        if pdf is not None:
-            pdf.close()
 
 
 # --- summary ---------------------------------------------------------------------------------

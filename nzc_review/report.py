@@ -292,7 +292,7 @@ def evaluate_for_report(
     return evaluate_application(load_application(application), options)
 
 
-SUMMARY_MIME = "application/vnd.nzc-review.summary+json"
+from nzc_review.notebook_runner import SUMMARY_MIME  # noqa: E402
 
 
 def summary_bundle(ev) -> dict:
