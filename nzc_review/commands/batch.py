@@ -47,13 +47,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
         load_factors(override=args.factors)
     report = run_batch(args.inputs, options)
-    ok = len(report.results) - len(report.failed)
+    ok = sum(r.status == "ok" for r in report.results)
     out = Path(report.out_dir)
     print(f"评估完成：{ok}/{len(report.results)} 份成功，用时 {report.seconds:.1f} 秒")
     print(f"汇总：{out / 'summary.html'}  {out / 'summary.xlsx'}")
     for r in report.results:
         if r.status == "ok":
             print(f"  ✔ {r.id}  {r.verdict or ''}  {out / r.outputs.get('pdf', r.outputs['html'])}")
+        elif r.status == "skipped":
+            print(f"  – {r.source}: {r.reason}")
     if report.failed:
         for r in report.failed:
             print(f"  ✘ {r.source}: {r.reason}", file=sys.stderr)

@@ -202,6 +202,7 @@ def _one_error(err: dict) -> tuple[str, str]:
     return where, f"{message}, got {_got(value)}"
 
 
+from nzc_review.intake import excel as _excel  # noqa: E402,F401  (registers .xlsx)
 from nzc_review.intake import text as _text  # noqa: E402  (registers YAML and JSON)
 
 __all__ = ["load_application", "register_reader", "validate_application", "translate_errors"]
