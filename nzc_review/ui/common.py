@@ -1,0 +1,109 @@
+"""Shared pieces of the panels: session access, the token from the URL, evaluation summaries."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from html import escape
+from importlib import resources
+from urllib.parse import parse_qs
+
+import yaml
+
+from nzc_review.store.base import StoreError
+
+STYLE = """
+<style>
+.nzc-panel { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif; }
+.nzc-panel table { border-collapse: collapse; font-size: 13px; }
+.nzc-panel th, .nzc-panel td { border: 1px solid #ccc; padding: 3px 6px; }
+.nzc-panel th { background: #eef3ee; }
+.nzc-msg { padding: 12px 16px; border-radius: 6px; font-size: 15px; margin: 8px 0; }
+.nzc-msg.error { background: #fdecea; color: #b71c1c; border: 1px solid #f5c2c0; }
+.nzc-msg.info { background: #e8f0fe; color: #174ea6; }
+.nzc-msg.ok { background: #e6f4ea; color: #1e4620; }
+.st-submitted { color: #1b5e20; font-weight: 600; } .st-draft { color: #8d6e00; }
+.st-not_started { color: #777; } .st-recused { color: #6a1b9a; }
+</style>
+"""
+
+
+def session_dir() -> str | None:
+    """The review session folder, from ``$NZC_SESSION_DIR`` (set by ``nzc-review serve``)."""
+    return os.environ.get("NZC_SESSION_DIR")
+
+
+def token_from_query(query: str | None) -> str | None:
+    """The ``token`` of a URL query string (``token=…``), or ``None``."""
+    values = parse_qs(query or "").get("token")
+    return values[0].strip() if values and values[0].strip() else None
+
+
+def message(text: str, kind: str = "info") -> str:
+    return f"{STYLE}<div class='nzc-panel'><div class='nzc-msg {kind}'>{escape(text)}</div></div>"
+
+
+def open_session(token: str | None):
+    """``(store, actor)`` for a personal token, or ``(None, message)`` when refused.
+
+    A missing or bad token never reveals anything about the session.
+    """
+    from nzc_review.store import open_store
+
+    folder = session_dir()
+    if not folder:
+        return None, "未配置评审会（NZC_SESSION_DIR）。请使用 nzc-review serve 启动。"
+    if not token:
+        return None, "链接缺少个人访问令牌。请使用评审会秘书发给您的个人链接。"
+    try:
+        store = open_store(folder)
+    except StoreError:
+        return None, "评审会数据无法打开，请联系评审会秘书。"
+    try:
+        actor = store.authenticate(token)
+    except StoreError:
+        store.close()
+        return None, "个人链接无效或已失效，请联系评审会秘书获取新链接。"
+    return store, actor
+
+
+@lru_cache(maxsize=1)
+def criteria_guidance() -> dict[str, dict]:
+    """Scoring guidance per criterion name (``catalog/review_criteria.yaml``)."""
+    text = resources.files("nzc_review.catalog").joinpath("review_criteria.yaml").read_text(
+        encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=64)
+def _evaluate_snapshot(snapshot_json: str):
+    import json
+
+    from nzc_review.evaluation import evaluate_application
+    from nzc_review.intake import validate_application
+
+    app = validate_application(json.loads(snapshot_json), "snapshot")
+    return evaluate_application(app)
+
+
+def evaluation_of(store, actor, app_id: str):
+    """The automatic evaluation of an application's current snapshot (cached)."""
+    import json
+
+    snapshot = store.application_snapshot(actor, app_id)
+    return _evaluate_snapshot(json.dumps(snapshot, sort_keys=True, ensure_ascii=False))
+
+
+def evaluation_summary_html(ev) -> str:
+    """Verdict, core gate, failed and missing indicators: what an expert reads first."""
+    from nzc_review import report
+
+    failed = [r for r in ev.compliance.indicators if r.target_status == "not_met"]
+    missing = [r for r in ev.compliance.indicators
+               if r.type == "core" and r.target_status in {"missing", "needs_review"}]
+    lines = "".join(f"<li><b>{r.code}</b> {escape(r.name_zh)}：目标 {escape(str(r.target))}，"
+                    f"参考值 {escape(r.reference)}</li>" for r in failed) or "<li>无</li>"
+    gaps = "".join(f"<li><b>{r.code}</b> {escape(r.name_zh)}</li>" for r in missing) or "<li>无</li>"
+    return (report.style() + report.verdict_block(ev)
+            + f"<div class='nzc'><h3>目标未达参考值的指标</h3><ul>{lines}</ul>"
+            f"<h3>核心指标缺失或需核定</h3><ul>{gaps}</ul></div>")
