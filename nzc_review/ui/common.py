@@ -86,12 +86,54 @@ def _evaluate_snapshot(snapshot_json: str):
     return evaluate_application(app)
 
 
-def evaluation_of(store, actor, app_id: str):
-    """The automatic evaluation of an application's current snapshot (cached)."""
+def _snapshot_key(store, actor, app_id: str) -> str:
     import json
 
     snapshot = store.application_snapshot(actor, app_id)
-    return _evaluate_snapshot(json.dumps(snapshot, sort_keys=True, ensure_ascii=False))
+    return json.dumps(snapshot, sort_keys=True, ensure_ascii=False)
+
+
+def evaluation_of(store, actor, app_id: str):
+    """The automatic evaluation of an application's current snapshot (cached)."""
+    return _evaluate_snapshot(_snapshot_key(store, actor, app_id))
+
+
+@lru_cache(maxsize=64)
+def _forecast_png(snapshot_json: str) -> bytes:
+    from nzc_review.charts import forecast_figure, png_bytes
+
+    ev = _evaluate_snapshot(snapshot_json)
+    return png_bytes(forecast_figure(ev.forecast, ev.risk))
+
+
+def forecast_png(store, actor, app_id: str) -> bytes:
+    """The forecast chart of an application's current snapshot, as PNG (cached)."""
+    return _forecast_png(_snapshot_key(store, actor, app_id))
+
+
+def preload() -> int:
+    """Evaluate every application of the session and draw its chart ahead of time.
+
+    Called while Voila pre-heats a kernel (before anyone connects), so that an expert's
+    panel opens without waiting for the computation. Returns how many were prepared.
+    """
+    from nzc_review.store import Actor, open_store
+
+    folder = session_dir()
+    if not folder:
+        return 0
+    try:
+        store = open_store(folder)
+    except StoreError:
+        return 0
+    try:
+        actor = Actor.operator("panel-preload")
+        apps = store.applications(actor)
+        for app in apps:
+            forecast_png(store, actor, app.id)
+        return len(apps)
+    finally:
+        store.close()
 
 
 def evaluation_summary_html(ev) -> str:

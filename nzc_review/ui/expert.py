@@ -116,10 +116,10 @@ class ExpertPanel:
 
     def _build(self, app_id, review, ev, finalized: bool) -> None:
         from nzc_review import report
-        from nzc_review.charts import forecast_figure, png_bytes
+        from nzc_review.ui.common import forecast_png
 
         summary = w.HTML(evaluation_summary_html(ev))
-        chart = w.Image(value=png_bytes(forecast_figure(ev.forecast, ev.risk)), format="png",
+        chart = w.Image(value=forecast_png(self.store, self.actor, app_id), format="png",
                         layout=w.Layout(max_width="820px"))
         table = w.HTML(report.style() + report.compliance_table(ev))
         self.weights_box = self._weights_widget(review)
@@ -157,8 +157,27 @@ class ExpertPanel:
             self.sliders.append(slider)
         self.sum_label = w.HTML()
         self._update_sum()
-        matrix = stored.get("matrix")
+        self._stored_matrix = stored.get("matrix")
         self.pairs = []
+        self.cr_label = w.HTML()
+        direct = w.VBox([*self.sliders, self.sum_label])
+        self.pairwise_box = w.VBox()  # built on first use: 15 sliders the direct mode never needs
+        stack = w.Stack([direct, self.pairwise_box],
+                        selected_index=0 if method == "direct" else 1)
+        if method == "pairwise":
+            self._build_pairs()
+
+        def switch(change) -> None:
+            if change["new"] == "pairwise" and not self.pairs:
+                self._build_pairs()
+            stack.selected_index = 0 if change["new"] == "direct" else 1
+            self._changed()
+
+        self.mode.observe(switch, names="value")
+        return w.VBox([self.mode, stack])
+
+    def _build_pairs(self) -> None:
+        matrix = self._stored_matrix
         for i, j in itertools.combinations(range(len(self.criteria)), 2):
             label = "1" if not matrix else _nearest_saaty(float(matrix[i][j]))
             pair = w.SelectionSlider(options=SAATY_LABELS, value=label,
@@ -167,17 +186,10 @@ class ExpertPanel:
                                      layout=w.Layout(width="760px"))
             pair.observe(self._pair_changed, names="value")
             self.pairs.append((i, j, pair))
-        self.cr_label = w.HTML()
         self._update_cr()
-        direct = w.VBox([*self.sliders, self.sum_label])
-        pairwise = w.VBox([w.HTML("<p>数值表示左侧要点相对右侧要点的重要程度（Saaty 1–9 标度；"
-                                  "1/3 表示右侧稍重要）。</p>"), *[p for _, _, p in self.pairs],
-                           self.cr_label])
-        stack = w.Stack([direct, pairwise], selected_index=0 if method == "direct" else 1)
-        self.mode.observe(lambda ch: (setattr(stack, "selected_index",
-                                              0 if ch["new"] == "direct" else 1),
-                                      self._changed()), names="value")
-        return w.VBox([self.mode, stack])
+        self.pairwise_box.children = [
+            w.HTML("<p>数值表示左侧要点相对右侧要点的重要程度（Saaty 1–9 标度；1/3 表示右侧稍重要）。</p>"),
+            *[p for _, _, p in self.pairs], self.cr_label]
 
     def _slider_changed(self, change) -> None:
         if self._rebalancing:
@@ -200,6 +212,8 @@ class ExpertPanel:
         self.sum_label.value = f"<p>合计：<b>{total}</b> 分</p>"
 
     def pairwise_matrix(self) -> list[list[float]]:
+        if not self.pairs:
+            self._build_pairs()
         n = len(self.criteria)
         matrix = np.ones((n, n))
         for i, j, pair in self.pairs:
