@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SYSDEPS_BIN := /usr/bin/chromium
 SYSDEPS_PKGS := chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
 
-.PHONY: demo test lint bench sysdeps venv clean
+.PHONY: demo test lint bench sysdeps venv clean serve
 
 venv: $(STAMP)
 
@@ -45,6 +45,9 @@ lint: venv
 bench: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+serve: venv sysdeps
+	$(BIN)/nzc-review serve --demo
 
 clean:
 	rm -rf $(VENV) out
