@@ -129,3 +129,29 @@ def test_aggregate_and_prefill_are_pure(env):
     assert agg["summary"].n_experts == 1 and agg["w"] is None
     assert "主要优点" in prefill_consensus(reviews)
     assert aggregate([], []) is None
+
+
+def test_explorer_ranks_and_tries_targets():
+    import numpy as np
+
+    from nzc_review.intake import load_application
+    from nzc_review.ui.explorer import Explorer, candidate_figures, candidate_matrix, what_if
+
+    from .conftest import EXAMPLES
+
+    apps = [load_application(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    explorer = Explorer(apps)
+    assert "DEMO-2024-YQ-001" in explorer.ranking.value and explorer.stability.value
+    evs = [explorer.evaluations[a.id] for a in apps]
+    figures = candidate_figures(evs)
+    assert figures.shape == (5, 5) and np.all(candidate_matrix(evs) > 0)
+    community = next(a for a in apps if a.id == "DEMO-2024-SQ-001")
+    assert what_if(community, "SQ-02", 2.0).core_gate == "pass"  # the failing core target fixed
+    assert what_if(community, "SQ-02", 3.0).core_gate == "fail"
+    explorer.whatif_app.value = "DEMO-2024-SQ-001"
+    explorer.whatif_code.value = "SQ-02"
+    explorer.whatif_value.value = "二"
+    assert "请输入数字" in explorer.run_what_if()
+    for slider in explorer.sliders:
+        slider.value = 0
+    assert "至少" in explorer.ranking.value

@@ -59,6 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for key, token in demo.tokens.items():
             url = panel_url(args.ip, args.port, PANEL_OF_ROLE[roles[key]], token)
             print(f"  {demo.names[key]:<10} {url}")
+        print("候选项目分析 explorer: " + panel_url(args.ip, args.port, "explorer.ipynb"))
     else:
         if not args.session_dir:
             raise NzcError("give a review session folder, or --demo for a demonstration")
@@ -69,6 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
               + "?token=<个人令牌>")
         print("组长看板 chair dashboard: "
               + panel_url(args.ip, args.port, PANEL_OF_ROLE["chair"]) + "?token=<个人令牌>")
+        print("候选项目分析 explorer: " + panel_url(args.ip, args.port, "explorer.ipynb"))
         print("（个人令牌只在 `nzc-review expert add` 时显示一次；遗失可用 `nzc-review expert token` 重新签发）")
     command = voila_command(folder.resolve(), ip=args.ip, port=args.port,
                             pool_size=args.pool_size, preheat=not args.no_preheat)
