@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from nzc_review import __version__, catalog
+from nzc_review.cli_args import positive_int
 from nzc_review.errors import InputError, NzcError
 
 EXIT_OK, EXIT_INVALID = 0, 2
@@ -175,14 +176,6 @@ def cmd_schema(args: argparse.Namespace) -> int:
 # --- entry point ---------------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -217,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SCOPES",
         help="grid factor preference, comma-separated (default guangxi,southern_grid,national)",
     )
-    p.add_argument("--draws", type=_positive_int, default=10_000, help="Monte Carlo draws")
+    p.add_argument("--draws", type=positive_int, default=10_000, help="Monte Carlo draws")
     p.add_argument("--seed", type=int, default=20231228, help="Monte Carlo seed")
     p.set_defaults(func=cmd_evaluate)
 

@@ -7,25 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {value:g}")
-    return value
+from nzc_review.cli_args import positive_int, positive_seconds
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -73,12 +55,12 @@ def register(sub) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="application files or folders")
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default out/)")
-    p.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+    p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
                    help="notebooks run at once (default: number of cores)")
     p.add_argument("--no-pdf", action="store_true", help="skip PDF printing")
-    p.add_argument("--timeout", type=_positive_float, default=300.0,
+    p.add_argument("--timeout", type=positive_seconds, default=300.0,
                    help="seconds allowed per application (default 300)")
-    p.add_argument("--draws", type=_positive_int, default=10_000, help="Monte Carlo draws")
+    p.add_argument("--draws", type=positive_int, default=10_000, help="Monte Carlo draws")
     p.add_argument("--seed", type=int, default=20231228, help="Monte Carlo seed")
     p.add_argument("--factors", metavar="CSV", help="your own emission factors")
     p.add_argument("--electricity-scope", metavar="SCOPES",

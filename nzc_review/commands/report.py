@@ -25,30 +25,16 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from nzc_review.cli_args import positive_int, positive_seconds
+
 EXIT_OK, EXIT_FAILED = 0, 1
 
 if TYPE_CHECKING:
     from nzc_review.revision import RevisionReport
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {value:g}")
-    return value
 
 
 def _iso_date(text: str) -> str:
@@ -197,14 +183,14 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         default=min(4, os.cpu_count() or 1),
         help="reports rendered at once (default: up to 4, the number of cores)",
     )
     p.add_argument("--no-pdf", action="store_true", help="skip PDF printing")
     p.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_seconds,
         default=300.0,
         help="seconds allowed per report (default 300)",
     )
@@ -227,14 +213,14 @@ def register(subparsers) -> None:
     p.add_argument(
         "--from",
         dest="from_version",
-        type=_positive_int,
+        type=positive_int,
         metavar="V",
         help="earlier version (default: the one before --to)",
     )
     p.add_argument(
         "--to",
         dest="to_version",
-        type=_positive_int,
+        type=positive_int,
         metavar="V",
         help="later version (default: the current one)",
     )
