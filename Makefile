@@ -33,7 +33,11 @@ sysdeps:
 
 demo: venv sysdeps
 	$(BIN)/nzc-review batch examples/applications/*.yaml --out out
-	@echo "reports: out/<id>/evaluation.html and .pdf; summary: out/summary.html, out/summary.xlsx"
+	$(BIN)/nzc-review accept examples/lifecycle/acceptance/*.yaml --report --out out/accept
+	$(BIN)/nzc-review disclose examples/lifecycle/monitoring --year 2027 --out out/disclose
+	$(BIN)/nzc-review monitor examples/lifecycle/monitoring --report --out out/monitor
+	@echo "evaluation reports: out/<id>/evaluation.html and .pdf; summary: out/summary.html, out/summary.xlsx"
+	@echo "lifecycle: out/accept/<id>-acceptance/, out/disclose/<id>-disclosure-2027/, out/monitor/monitor/monitor.html"
 
 test: venv sysdeps
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ JupyterLab and, through the nbconvert template in ``reports/``, in the printable
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from html import escape
 
 from nzc_review import catalog
@@ -57,7 +58,9 @@ def _v(value: object) -> str:
 
 
 def _n(value: float | None, digits: int = 0, suffix: str = "") -> str:
-    return "—" if value is None else f"{value:,.{digits}f}{suffix}"
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:,.{digits}f}{suffix}"
 
 
 def _status(status: str) -> str:

@@ -1,0 +1,59 @@
+"""The pilot lifecycle after selection: acceptance, annual disclosure, re-review and exit.
+
+河环发〔2023〕23号 does not end at selection: pilots are built, then accepted against their targets
+(三、(二)2 验收评价), disclose their carbon emissions every year (四、(四) 每年对外开展碳排放信息披露),
+are re-reviewed periodically and lose the title when results fall away (三、(三)2 复核提升, 动态退出
+机制). The same catalog (附件1 表1–表5) and evaluation engine (:func:`nzc_review.compliance.judge`,
+:func:`nzc_review.accounting.account_carbon`, :mod:`nzc_review.derive`) serve all of it.
+
+Modules
+-------
+``model``        the ``nzc-acceptance/1`` and ``nzc-disclosure/1`` file formats (pydantic)
+``intake``       reading any file by its ``format`` key; cross-checks; merging disclosures
+``excel``        the simple workbook layout of both formats
+``acceptance``   the acceptance evaluation: indicators, projects, accounting, score, verdict
+``disclosure``   one pilot's disclosure of one year, in plain public language
+``monitor``      the re-review rules (pure functions) and the review of every pilot
+``config``       acceptance and re-review rules from a YAML/JSON file
+``report``, ``charts``, ``terminal``   HTML fragments, matplotlib charts, rich tables
+``jobs``         notebook jobs for :func:`nzc_review.notebook_runner.run_notebook_jobs`
+
+Everything is described for users in ``docs/lifecycle.md``.
+"""
+
+from __future__ import annotations
+
+from nzc_review.lifecycle.acceptance import (
+    AcceptanceResult,
+    AcceptanceRules,
+    ScoreWeights,
+    evaluate_acceptance,
+)
+from nzc_review.lifecycle.disclosure import DisclosureView, disclosure_view
+from nzc_review.lifecycle.intake import (
+    AcceptanceCase,
+    PilotHistory,
+    load_acceptance,
+    load_document,
+    load_histories,
+    register_format,
+)
+from nzc_review.lifecycle.monitor import MonitorReport, MonitorRules, monitor
+
+__all__ = [
+    "AcceptanceCase",
+    "AcceptanceResult",
+    "AcceptanceRules",
+    "DisclosureView",
+    "MonitorReport",
+    "MonitorRules",
+    "PilotHistory",
+    "ScoreWeights",
+    "disclosure_view",
+    "evaluate_acceptance",
+    "load_acceptance",
+    "load_document",
+    "load_histories",
+    "monitor",
+    "register_format",
+]

@@ -1,0 +1,322 @@
+"""A simple workbook layout (.xlsx) for ``nzc-acceptance/1`` and ``nzc-disclosure/1``.
+
+Applicants fill Excel; the acceptance and disclosure files have a plain layout of one table per
+sheet, read into the same data as the YAML file (then validated like it):
+
+==========  ===================================================================================
+sheet       columns (row 1 headers, ``中文（key）`` or just ``key``; data from row 2)
+==========  ===================================================================================
+基本信息     ``字段（field）`` | ``填写内容（value）`` | 说明: dotted field paths, e.g. ``format``,
+            ``application.id``, ``application.file``, ``achieved_year``, ``pilot.id``,
+            ``pilot.base_profile.population``
+指标         acceptance: ``code``, ``value``, ``evidence``, ``benchmark``, ``basis``, ``unit``,
+            ``note``; disclosure: ``year`` first (one row per year and indicator)
+重点项目     acceptance only: ``name``, ``completed_year``, ``actual_reduction_tco2_per_year``,
+            ``actual_investment_10k_cny``, ``evidence``, ``note``
+年度数据     ``year``, ``emissions_tco2``, the ``profile`` fields, the ``energy`` fields; for an
+            acceptance also ``disclosure`` (where that year was disclosed), for a disclosure
+            ``published_on``, ``published_at``, ``note``
+==========  ===================================================================================
+
+Cells: numbers as numbers (or digits as text), yes/no as 是/否, TRUE/FALSE, √/×; empty cells are
+left out. A cell that cannot be read is an error naming the sheet and the cell
+(``年度数据!B4 (emissions_tco2): expected a number, got '约十万'``). A workbook without a
+``format`` row that carries the application sheets is read as an application
+(:func:`nzc_review.intake.excel.read_xlsx`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from nzc_review.errors import InputError
+from nzc_review.lifecycle.model import ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT
+from nzc_review.model import Energy, Profile
+
+BASIC, INDICATORS, PROJECTS, YEARLY = "基本信息", "指标", "重点项目", "年度数据"
+
+LABELS = {
+    "field": "字段", "value": "填写内容", "year": "年份", "code": "指标代码", "evidence": "佐证材料",
+    "benchmark": "基准值", "basis": "计算口径", "unit": "单位", "note": "备注", "name": "项目名称",
+    "completed_year": "完成年份", "actual_reduction_tco2_per_year": "实际年减排量（tCO2）",
+    "actual_investment_10k_cny": "实际投资（万元）", "emissions_tco2": "碳排放总量（tCO2）",
+    "disclosure": "信息披露情况", "published_on": "发布日期", "published_at": "发布渠道",
+    "population": "人口", "floor_area_m2": "建筑面积（m2）", "output_value_10k_cny": "产值（万元）",
+    "industrial_value_added_10k_cny": "工业增加值（万元）", "electricity_mwh": "外购电力（MWh）",
+    "green_electricity_mwh": "其中绿电（MWh）", "onsite_renewable_mwh": "自发自用可再生电力（MWh）",
+    "raw_coal_t": "原煤（t）", "natural_gas_10k_m3": "天然气（万m3）", "gasoline_t": "汽油（t）",
+    "diesel_t": "柴油（t）", "lpg_t": "液化石油气（t）", "purchased_heat_gj": "外购热力（GJ）",
+}
+_BY_LABEL = {v: k for k, v in LABELS.items()}
+_KEY_RE = re.compile(r"[（(]\s*([A-Za-z_][A-Za-z0-9_.]*)\s*[)）]\s*$")
+_YES = {"是", "√", "✓", "✔", "对", "有", "Y", "YES", "TRUE"}
+_NO = {"否", "×", "✗", "✘", "错", "无", "N", "NO", "FALSE"}
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+ACCEPTANCE_COLUMNS = {
+    INDICATORS: ("code", "value", "evidence", "benchmark", "basis", "unit", "note"),
+    PROJECTS: ("name", "completed_year", "actual_reduction_tco2_per_year",
+               "actual_investment_10k_cny", "evidence", "note"),
+    YEARLY: ("year", "emissions_tco2", *Profile.model_fields, *Energy.model_fields, "disclosure"),
+}
+DISCLOSURE_COLUMNS = {
+    INDICATORS: ("year", "code", "value", "evidence", "benchmark", "basis", "unit", "note"),
+    YEARLY: ("year", "emissions_tco2", *Profile.model_fields, *Energy.model_fields,
+             "published_on", "published_at", "note"),
+}
+_NUMERIC = {"benchmark", "emissions_tco2", "actual_reduction_tco2_per_year",
+            "actual_investment_10k_cny", *Profile.model_fields, *Energy.model_fields}
+_WHOLE = {"year", "completed_year"}
+_BASIC_YEARS = {"achieved_year", "base_year", "accepted_year", "first_year"}
+_BASIC_NUMBERS = {"base_emissions_tco2", "target_emissions_tco2", *Profile.model_fields}
+
+
+class _Bad(Exception):
+    pass
+
+
+def _key(header: object) -> str | None:
+    if header is None:
+        return None
+    text = str(header).strip()
+    if not text:
+        return None
+    match = _KEY_RE.search(text)
+    if match:
+        return match.group(1)
+    return _BY_LABEL.get(text, text)
+
+
+def _number(value: object) -> float | int:
+    if isinstance(value, bool):
+        raise _Bad(f"expected a number, got {'TRUE' if value else 'FALSE'}")
+    if isinstance(value, int | float):
+        return value
+    text = str(value).strip().replace(",", "")
+    if _NUMBER_RE.fullmatch(text):
+        number = float(text)
+        return int(number) if number.is_integer() and "." not in text else number
+    raise _Bad(f"expected a number, got {str(value)!r}")
+
+
+def _whole(value: object) -> int:
+    number = _number(str(value).strip().removesuffix("年") if isinstance(value, str) else value)
+    if float(number) != int(number):
+        raise _Bad(f"expected a whole number, got {value!r}")
+    return int(number)
+
+
+def _loose(value: object) -> object:
+    """An indicator value: yes/no, a number, or text left for validation to judge."""
+    if isinstance(value, bool | int | float):
+        return value
+    text = str(value).strip()
+    if text.upper() in _YES:
+        return True
+    if text.upper() in _NO:
+        return False
+    try:
+        return _number(text)
+    except _Bad:
+        return text
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _convert(key: str, value: object) -> object:
+    if key in _WHOLE:
+        return _whole(value)
+    if key in _NUMERIC:
+        return _number(value)
+    if key == "value":
+        return _loose(value)
+    return _text(value)
+
+
+def _rows(ws, source: str) -> list[dict[str, tuple[object, str]]]:
+    """Rows of a sheet as {key: (value, cell reference)}, empty cells left out."""
+    rows = list(ws.iter_rows())
+    if not rows:
+        return []
+    keys = [_key(c.value) for c in rows[0]]
+    out = []
+    for row in rows[1:]:
+        item = {}
+        for key, cell in zip(keys, row, strict=False):
+            if key is None or cell.value is None or (isinstance(cell.value, str)
+                                                      and not cell.value.strip()):
+                continue
+            item[key] = (cell.value, f"{ws.title}!{cell.coordinate}")
+        if item:
+            out.append(item)
+    return out
+
+
+def _set(target: dict, path: str, value: object) -> None:
+    parts = path.split(".")
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target[parts[-1]] = value
+
+
+def read_workbook(path: Path) -> dict:
+    """The plain data of a lifecycle workbook (see the module docstring)."""
+    import openpyxl
+
+    source = path.name
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
+        raise InputError(source, f"not a readable Excel workbook (.xlsx): {exc}") from None
+    problems: list[tuple[str, str]] = []
+
+    def read(key: str, raw: object, ref: str) -> object:
+        try:
+            return _convert(key, raw)
+        except _Bad as exc:
+            problems.append((f"{ref} ({key})", str(exc)))
+            return None
+
+    data: dict = {}
+    if BASIC in wb.sheetnames:
+        for row in _rows(wb[BASIC], source):
+            if "field" not in row or "value" not in row:
+                continue
+            field = _text(row["field"][0])
+            raw, ref = row["value"]
+            leaf = field.rsplit(".", 1)[-1]
+            kind = ("year" if leaf in _BASIC_YEARS else "emissions_tco2" if leaf in _BASIC_NUMBERS
+                    else "text")
+            value = read(kind, raw, ref)
+            _set(data, field, value)
+    fmt = data.get("format")
+    if fmt not in {ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT}:
+        if fmt is None and INDICATORS in wb.sheetnames and "遴选条件" in wb.sheetnames:
+            from nzc_review.intake.excel import read_xlsx
+
+            return read_xlsx(path)
+        raise InputError(source, [(f"{BASIC} (format)",
+                                   f"expected a row `format` of {ACCEPTANCE_FORMAT} or "
+                                   f"{DISCLOSURE_FORMAT}, got {fmt!r}")])
+    acceptance = fmt == ACCEPTANCE_FORMAT
+    columns = ACCEPTANCE_COLUMNS if acceptance else DISCLOSURE_COLUMNS
+
+    def table(sheet: str) -> list[dict]:
+        if sheet not in wb.sheetnames:
+            return []
+        out = []
+        for row in _rows(wb[sheet], source):
+            item = {}
+            for key, (raw, ref) in row.items():
+                if key not in columns[sheet]:
+                    problems.append((ref, f"unknown column {key!r}; expected one of "
+                                          f"{', '.join(columns[sheet])}"))
+                    continue
+                item[key] = read(key, raw, ref)
+            out.append(item)
+        return out
+
+    years: dict = {}
+    for row in table(YEARLY):
+        year = row.pop("year", None)
+        if year is None:
+            continue
+        entry: dict = {}
+        for key, value in row.items():
+            if key in Profile.model_fields:
+                entry.setdefault("profile", {})[key] = value
+            elif key in Energy.model_fields:
+                entry.setdefault("energy", {})[key] = value
+            else:
+                entry[key] = value
+        years[year] = entry
+    if acceptance:
+        for year, entry in years.items():
+            for key in ("emissions_tco2", "profile", "energy"):
+                if key in entry:
+                    data.setdefault(key, {})[year] = entry[key]
+            if "disclosure" in entry:
+                data.setdefault("disclosures", {})[year] = entry["disclosure"]
+        for row in table(INDICATORS):
+            code = row.pop("code", None)
+            if code:
+                data.setdefault("achieved", {})[code] = row
+        projects = table(PROJECTS)
+        if projects:
+            data["key_projects"] = projects
+    else:
+        data["years"] = years
+        for row in table(INDICATORS):
+            year, code = row.pop("year", None), row.pop("code", None)
+            if year is None or not code:
+                continue
+            data["years"].setdefault(year, {}).setdefault("indicators", {})[code] = row
+    if problems:
+        raise InputError(source, problems)
+    return data
+
+
+def write_workbook(data: dict, path: str | Path) -> Path:
+    """Write the plain data of an acceptance or disclosure file in the workbook layout."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    fmt = data.get("format")
+    if fmt not in {ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT}:
+        raise InputError(Path(path).name, [("format", f"cannot write format {fmt!r}")])
+    acceptance = fmt == ACCEPTANCE_FORMAT
+    columns = ACCEPTANCE_COLUMNS if acceptance else DISCLOSURE_COLUMNS
+    wb = Workbook()
+    ws = wb.active
+    ws.title = BASIC
+    ws.append([f"{LABELS['field']}（field）", f"{LABELS['value']}（value）", "说明"])
+
+    def flat(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                flat(f"{prefix}.{k}" if prefix else str(k), v)
+        elif value is not None:
+            ws.append([prefix, value])
+
+    skip = {"achieved", "key_projects", "profile", "emissions_tco2", "energy", "disclosures",
+            "years"}
+    flat("", {k: v for k, v in data.items() if k not in skip})
+    sheets: dict[str, list[dict]] = {INDICATORS: [], PROJECTS: [], YEARLY: []}
+    if acceptance:
+        years = sorted({*data.get("emissions_tco2", {}), *data.get("profile", {}),
+                        *data.get("energy", {}), *data.get("disclosures", {})})
+        for y in years:
+            sheets[YEARLY].append({"year": y, "emissions_tco2": data.get("emissions_tco2", {})
+                                   .get(y), **data.get("profile", {}).get(y, {}),
+                                   **data.get("energy", {}).get(y, {}),
+                                   "disclosure": data.get("disclosures", {}).get(y)})
+        sheets[INDICATORS] = [{"code": c, **v} for c, v in data.get("achieved", {}).items()]
+        sheets[PROJECTS] = list(data.get("key_projects", []))
+    else:
+        for y, entry in data.get("years", {}).items():
+            sheets[YEARLY].append({"year": y, **{k: v for k, v in entry.items()
+                                                 if k not in {"profile", "energy", "indicators"}},
+                                   **(entry.get("profile") or {}), **(entry.get("energy") or {})})
+            sheets[INDICATORS].extend({"year": y, "code": c, **v}
+                                      for c, v in (entry.get("indicators") or {}).items())
+    for name, keys in columns.items():
+        sheet = wb.create_sheet(name)
+        sheet.append([f"{LABELS.get(k, k)}（{k}）" for k in keys])
+        for row in sheets[name]:
+            sheet.append([row.get(k) for k in keys])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
