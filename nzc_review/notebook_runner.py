@@ -27,8 +27,7 @@ from nzc_review.errors import NzcError
 from nzc_review.kernels import KernelPool
 from nzc_review.pdf import PdfService
 from nzc_review.render import render_html
-
-SUMMARY_MIME = "application/vnd.nzc-review.summary+json"
+from nzc_review.report import SUMMARY_MIME  # noqa: E402  (one definition, re-exported)
 
 
 @dataclass(frozen=True)

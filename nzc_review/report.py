@@ -295,7 +295,8 @@ def evaluate_for_report(
     return evaluate_application(load_application(application), options)
 
 
-from nzc_review.notebook_runner import SUMMARY_MIME  # noqa: E402
+#: Mimetype of the key-figures bundle a report notebook hands to the batch runner.
+SUMMARY_MIME = "application/vnd.nzc-review.summary+json"
 
 
 def summary_bundle(ev) -> dict:

@@ -14,7 +14,7 @@ import datetime as _dt
 from nzc_review import catalog
 from nzc_review import report as base_report
 from nzc_review.accounting import FIELD_ZH
-from nzc_review.notebook_runner import SUMMARY_MIME
+from nzc_review.report import SUMMARY_MIME
 
 POLICY = "《河池市近零碳排放区试点建设工作方案（试行）》（河环发〔2023〕23号）"
 

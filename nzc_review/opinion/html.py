@@ -15,10 +15,10 @@ from html import escape
 
 from nzc_review import catalog, report
 from nzc_review.compliance import GATE_ZH, STATUS_ZH
-from nzc_review.notebook_runner import SUMMARY_MIME
 from nzc_review.opinion.consensus import section_label
 from nzc_review.opinion.data import PanelOpinion, format_score
 from nzc_review.recommendation import OUTCOMES
+from nzc_review.report import SUMMARY_MIME
 
 __all__ = [
     "SECTIONS",

@@ -120,8 +120,8 @@ def preload() -> int:
     from nzc_review.store import Actor, open_store
 
     folder = session_dir()
-    if not folder:
-        return 0
+    if not folder or os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return 0  # only worth it in a pre-heated kernel: a visitor would wait for all of it
     try:
         store = open_store(folder)
     except StoreError:
