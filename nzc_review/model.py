@@ -30,6 +30,13 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Value = StrictBool | StrictInt | StrictFloat | None
 
 
+def finite_number(value: object) -> object:
+    """Reject NaN and infinities (a pydantic field validator body, shared)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    return value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -91,12 +98,9 @@ class IndicatorValue(_Model):
     basis: catalog.ReductionBasis | None = None
     note: str | None = None
 
-    @field_validator("current", "target", "benchmark")
-    @classmethod
-    def _finite(cls, v: object) -> object:
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError("expected a finite number")
-        return v
+    _finite = field_validator("current", "target", "benchmark")(
+        classmethod(lambda cls, v: finite_number(v))
+    )
 
 
 class KeyProject(_Model):

@@ -51,6 +51,8 @@ def test_json_equals_yaml(write_app):
          "indicators.YQ-03.target: expected a number or true/false, got '十二'"),
         ({"indicators": {"YQ-03": {"targt": 12}}},
          "indicators.YQ-03.targt: unknown field 'targt' (did you mean 'target'?)"),
+        ({"indicators": {"YQ-03": {"target": float("nan")}}},
+         "indicators.YQ-03.target: expected a finite number"),
         ({"indicators": {"YQ-01": {"target": 130}}},
          "indicators.YQ-01.target: a reduction cannot exceed 100 %"),
         ({"indicators": {"YQ-02": {"basis": "per_capita"}}},

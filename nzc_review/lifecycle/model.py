@@ -44,7 +44,6 @@ over several files whose ``pilot`` blocks agree::
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -59,7 +58,7 @@ from pydantic import (
 )
 
 from nzc_review import catalog
-from nzc_review.model import Energy, Profile
+from nzc_review.model import Energy, Profile, finite_number
 
 ACCEPTANCE_FORMAT = "nzc-acceptance/1"
 DISCLOSURE_FORMAT = "nzc-disclosure/1"
@@ -88,12 +87,7 @@ class ReportedValue(_Model):
     unit: str | None = None
     note: str | None = None
 
-    @field_validator("value", "benchmark")
-    @classmethod
-    def _finite(cls, v: object) -> object:
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError("expected a finite number")
-        return v
+    _finite = field_validator("value", "benchmark")(classmethod(lambda cls, v: finite_number(v)))
 
 
 # --- nzc-acceptance/1 ------------------------------------------------------------------------
