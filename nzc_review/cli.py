@@ -127,23 +127,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _run_per_file(args, evaluate_compliance, compliance_view, compliance_summary)
 
 
-def _evaluation_options(args: argparse.Namespace):
-    from nzc_review.evaluation import EvaluationOptions
-    from nzc_review.factors import load_factors
-    from nzc_review.risk import RiskModel
-
-    factors = load_factors(override=args.factors) if args.factors else None
-    scope = tuple(args.electricity_scope.split(",")) if args.electricity_scope else None
-    return EvaluationOptions(
-        factors=factors, electricity_scope=scope, risk=RiskModel(draws=args.draws, seed=args.seed)
-    )
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from nzc_review.evaluation import evaluate_application
+    from nzc_review.evaluation import evaluate_application, evaluation_options
     from nzc_review.render_terminal import evaluation_summary, evaluation_view
 
-    options = _evaluation_options(args)
+    options = evaluation_options(draws=args.draws, seed=args.seed, factors=args.factors,
+                                 electricity_scope=args.electricity_scope)
     return _run_per_file(
         args, lambda app: evaluate_application(app, options), evaluation_view, evaluation_summary
     )

@@ -32,6 +32,24 @@ class EvaluationOptions:
     rules: VerdictRules = field(default_factory=VerdictRules)
 
 
+def evaluation_options(
+    *,
+    draws: int = 10_000,
+    seed: int = 20231228,
+    factors: str | None = None,
+    electricity_scope: str | None = None,
+) -> EvaluationOptions:
+    """Options from their plain forms (CLI flags, notebook parameters): a factor-override file
+    path and a comma-separated grid-factor scope preference."""
+    from nzc_review.factors import load_factors
+
+    return EvaluationOptions(
+        factors=load_factors(override=factors) if factors else None,
+        electricity_scope=tuple(electricity_scope.split(",")) if electricity_scope else None,
+        risk=RiskModel(draws=draws, seed=seed),
+    )
+
+
 @dataclass
 class Evaluation:
     id: str

@@ -282,16 +282,11 @@ def evaluate_for_report(
     electricity_scope: str | None = None,
 ):
     """Load and evaluate an application file with the notebook's parameters."""
-    from nzc_review.evaluation import EvaluationOptions, evaluate_application
-    from nzc_review.factors import load_factors
+    from nzc_review.evaluation import evaluate_application, evaluation_options
     from nzc_review.intake import load_application
-    from nzc_review.risk import RiskModel
 
-    options = EvaluationOptions(
-        factors=load_factors(override=factors) if factors else None,
-        electricity_scope=tuple(electricity_scope.split(",")) if electricity_scope else None,
-        risk=RiskModel(draws=draws, seed=seed),
-    )
+    options = evaluation_options(draws=draws, seed=seed, factors=factors,
+                                 electricity_scope=electricity_scope)
     return evaluate_application(load_application(application), options)
 
 

@@ -125,8 +125,18 @@ class FieldChange:
         return f"{self.label} {show_value(self.before)} → {show_value(self.after)}"
 
 
+class _Changed:
+    """``change_zh`` of a change record (新增 / 删除 / 修改)."""
+
+    change: Change
+
+    @property
+    def change_zh(self) -> str:
+        return CHANGE_ZH[self.change]
+
+
 @dataclass(frozen=True)
-class IndicatorChange:
+class IndicatorChange(_Changed):
     """An indicator added, removed or changed between the versions."""
 
     code: str
@@ -134,24 +144,14 @@ class IndicatorChange:
     change: Change
     fields: tuple[FieldChange, ...] = ()
 
-    @property
-    def change_zh(self) -> str:
-        """新增 / 删除 / 修改."""
-        return CHANGE_ZH[self.change]
-
 
 @dataclass(frozen=True)
-class ProjectChange:
+class ProjectChange(_Changed):
     """A key project (重点项目) added, removed or changed (matched by name)."""
 
     name: str
     change: Change
     fields: tuple[FieldChange, ...] = ()
-
-    @property
-    def change_zh(self) -> str:
-        """新增 / 删除 / 修改."""
-        return CHANGE_ZH[self.change]
 
 
 @dataclass(frozen=True)

@@ -1375,9 +1375,15 @@ class _Reader:
     # sheets --------------------------------------------------------------------------------
 
     def table(
-        self, name: str, columns: tuple[Column, ...], *, extra: Callable[[str], bool] | None = None
+        self,
+        name: str,
+        columns: tuple[Column, ...],
+        *,
+        extra: Callable[[str], bool] | None = None,
+        merged_ok: Callable[[_Table, tuple[int, int, int, int]], bool] | None = None,
     ) -> _Table | None:
-        """Find a sheet's header (key row, else Chinese header row) and its columns."""
+        """Find a sheet's header (key row, else Chinese header row) and its columns, and
+        report merged cells in its data area (except those ``merged_ok`` allows)."""
         order = SHEETS.index(name)
         ws = _sheet(self.wb, name)
         if ws is None:
@@ -1465,6 +1471,7 @@ class _Reader:
         t.merged = [
             (rng.min_row, rng.min_col, rng.max_row, rng.max_col) for rng in ws.merged_cells.ranges
         ]
+        self.check_merged(t, (lambda rng: merged_ok(t, rng)) if merged_ok else None)
         return t
 
     def check_merged(
@@ -1617,7 +1624,6 @@ class _Reader:
         t = self.table(BASIC, BASIC_COLUMNS)
         if t is None:
             return None
-        self.check_merged(t)
         items = {item.path: item for item in BASIC_ITEMS}
         by_label = {_norm(item.label): item.path for item in BASIC_ITEMS}
         seen: dict[str, int] = {}
@@ -1680,7 +1686,6 @@ class _Reader:
         t = self.table(INDICATORS, INDICATOR_COLUMNS)
         if t is None:
             return {}
-        self.check_merged(t)
         rows = {ind.code: ind for ind in catalog.indicators(pilot_type)}
         value_keys = ("current", "target", "benchmark", "unit", "basis", "evidence", "note")
         out: dict[str, dict] = {}
@@ -1749,7 +1754,6 @@ class _Reader:
     def years(self, data: dict) -> None:
         t = self.table(EMISSIONS, EMISSIONS_COLUMNS)
         if t is not None:
-            self.check_merged(t)
             emissions: dict[int, object] = {}
             for row, year in self.year_rows(t, ["emissions_tco2"]):
                 value = self.read(
@@ -1765,7 +1769,6 @@ class _Reader:
             data["emissions_tco2"] = emissions
         t = self.table(ENERGY, ENERGY_COLUMNS)
         if t is not None:
-            self.check_merged(t)
             profile: dict[int, dict] = {}
             energy: dict[int, dict] = {}
             keys = [k for k, _ in PROFILE_FIELDS + ENERGY_FIELDS]
@@ -1826,7 +1829,6 @@ class _Reader:
         t = self.table(PROJECTS, columns)
         if t is None:
             return []
-        self.check_merged(t)
         keys = [c.key for c in columns]
         out: list[dict] = []
         for row in t.data_rows():
@@ -1850,11 +1852,12 @@ class _Reader:
     # 进度安排 ------------------------------------------------------------------------------------
 
     def schedule(self) -> dict[int, list[str]]:
-        t = self.table(SCHEDULE, SCHEDULE_COLUMNS)
+        # years may be merged down the year column
+        t = self.table(SCHEDULE, SCHEDULE_COLUMNS,
+                       merged_ok=lambda t, rng: rng[1] == rng[3] == t.columns["year"])
         if t is None:
             return {}
         year_col = t.columns["year"]
-        self.check_merged(t, lambda rng: rng[1] == rng[3] == year_col)
         out: dict[int, list[str]] = {}
         year: int | None = None
         year_ok = True
@@ -1934,7 +1937,6 @@ class _Reader:
         t = self.table(SAFEGUARDS, SAFEGUARD_COLUMNS)
         if t is None:
             return {}
-        self.check_merged(t)
         known = {s.id: s.label_zh for s in catalog.outline().safeguards}
         out = {}
         for key, row in self.keyed_rows(t, known, ["value"]).items():
@@ -1947,7 +1949,6 @@ class _Reader:
         t = self.table(ELIGIBILITY, ELIGIBILITY_COLUMNS)
         if t is None:
             return {}
-        self.check_merged(t)
         known = {c.id: c.text_zh for c in catalog.selection_conditions(pilot_type)}
         out: dict[str, object] = {}
         for key, row in self.keyed_rows(t, known, ["answer", "evidence"]).items():
@@ -1978,7 +1979,6 @@ class _Reader:
         )
         if t is None:
             return {}
-        self.check_merged(t)
         known = {p.id: p.label_zh for p in catalog.outline().proofs}
         fixed = {"number", "id", "label"}
         file_cols = sorted(c for k, c in t.columns.items() if k not in fixed)
