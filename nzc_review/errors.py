@@ -7,6 +7,17 @@ traceback.
 
 from __future__ import annotations
 
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: object) -> str:
+    """``text`` with control characters (line breaks, tabs, escape sequences) written as
+    escapes (``\\n``, ``\\x1b``), so that a message stays on one line and cannot drive the
+    terminal (OWASP Logging Cheat Sheet: neutralise CR/LF in logged input)."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], str(text))
+
 
 class NzcError(Exception):
     """Base class of every error nzc-review raises on purpose."""
@@ -33,10 +44,20 @@ class InputError(NzcError):
 
     @property
     def message(self) -> str:
+        """One line per problem, each starting with the file name; control characters (line
+        breaks included) shown escaped, so that no line lacks its file; after
+        ``reported_problems`` lines (:mod:`nzc_review.limits`) the rest are counted."""
+        from nzc_review.limits import active
+
+        cap = active().reported_problems
+        source = one_line(self.source)
         lines = []
-        for location, text in self.problems:
-            where = f"{self.source}: {location}: " if location else f"{self.source}: "
-            lines.append(where + text)
+        for location, text in self.problems[:cap]:
+            where = f"{source}: {one_line(location)}: " if location else f"{source}: "
+            lines.append(where + one_line(text))
+        if len(self.problems) > cap:
+            rest = len(self.problems) - cap
+            lines.append(f"{source}: … and {rest:,} more problem{'s' if rest > 1 else ''}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -47,7 +47,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Final, NamedTuple
 
-from nzc_review.errors import CatalogError
+from nzc_review.errors import CatalogError, one_line
 
 __all__ = [
     "CO2_PER_C",
@@ -288,7 +288,12 @@ def load_factors(
 
 
 def _read(path: Path) -> str:
+    from nzc_review.limits import active
+
     try:
+        if path.is_file() and path.stat().st_size > active().text_file_bytes:
+            raise CatalogError(f"{path.name}: the file is too large; at most "
+                               f"{active().text_file_bytes:,} bytes are read (input limit)")
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such file") from None
@@ -322,7 +327,7 @@ def parse_factors(text: str, source_name: str = "<factors>") -> list[EmissionFac
 
     def problem(row: int, column: str | None, message: str) -> None:
         where = f"row {row}, column {column}" if column else f"row {row}"
-        problems.append(f"{source_name}: {where}: {message}")
+        problems.append(one_line(f"{source_name}: {where}: {message}"))  # one line per problem
 
     try:
         records = list(csv.reader(io.StringIO(text)))

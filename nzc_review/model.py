@@ -3,6 +3,11 @@
 Unknown keys are errors (``extra="forbid"``): a typo must not pass silently. Indicator values
 are further checked against the catalog by :func:`check_against_catalog` (unknown codes, codes
 of another pilot type, a number where a yes/no is expected and the reverse).
+
+Ids become file and folder names (``out/<id>/``), so they are safe names (:data:`SAFE_ID`):
+never ``.`` or ``..``, no path separator, no control character (OWASP Path Traversal, CWE-22).
+Amounts are finite, non-negative and below plausible ceilings, and the numbers of key projects,
+indicators and schedule items are bounded (:mod:`nzc_review.limits`, 本工具默认规则).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import math
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,20 +27,34 @@ from pydantic import (
     model_validator,
 )
 
-from nzc_review import catalog
+from nzc_review import catalog, limits
 
 FORMAT = "nzc-application/1"
 
+#: An id: starts with a letter or digit, then letters, digits, ``.``, ``_``, ``-``; at most 64.
+#: So never ``.``, ``..``, a hidden name, an option-like ``-x``, a separator or a control
+#: character: every id is a safe file and folder name.
+SAFE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+SafeId = Annotated[str, Field(pattern=SAFE_ID)]
+ID_RULE = ("an id may contain only letters, digits, '.', '_' and '-', must start with a letter "
+           "or digit and has at most 64 characters (it becomes a file and folder name)")
+
 Year = Annotated[int, Field(ge=1990, le=2100)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: Emissions and reductions in tCO2: finite, 0 or at least ``min_positive``, at most ``max_tco2``.
+Tco2 = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(limits.check_tco2)]
+#: Any other amount (energy, denominators, money): the same, at most ``max_quantity``.
+Quantity = Annotated[
+    float, Field(ge=0, allow_inf_nan=False), AfterValidator(limits.check_quantity)
+]
 Value = StrictBool | StrictInt | StrictFloat | None
 
 
 def finite_number(value: object) -> object:
-    """Reject NaN and infinities (a pydantic field validator body, shared)."""
+    """Reject NaN, infinities and numbers beyond ``indicator_value`` of :mod:`nzc_review.limits`
+    (a pydantic field validator body, shared by the application and lifecycle models)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError("expected a finite number")
-    return value
+    return limits.check_indicator_number(value)
 
 
 class _Model(BaseModel):
@@ -66,24 +86,24 @@ class Period(_Model):
 class Profile(_Model):
     """Denominators of one year."""
 
-    population: NonNegative | None = None
-    floor_area_m2: NonNegative | None = None
-    output_value_10k_cny: NonNegative | None = None
-    industrial_value_added_10k_cny: NonNegative | None = None
+    population: Quantity | None = None
+    floor_area_m2: Quantity | None = None
+    output_value_10k_cny: Quantity | None = None
+    industrial_value_added_10k_cny: Quantity | None = None
 
 
 class Energy(_Model):
     """Activity data of one year, for carbon accounting."""
 
-    electricity_mwh: NonNegative | None = None
-    green_electricity_mwh: NonNegative | None = None
-    onsite_renewable_mwh: NonNegative | None = None
-    raw_coal_t: NonNegative | None = None
-    natural_gas_10k_m3: NonNegative | None = None
-    gasoline_t: NonNegative | None = None
-    diesel_t: NonNegative | None = None
-    lpg_t: NonNegative | None = None
-    purchased_heat_gj: NonNegative | None = None
+    electricity_mwh: Quantity | None = None
+    green_electricity_mwh: Quantity | None = None
+    onsite_renewable_mwh: Quantity | None = None
+    raw_coal_t: Quantity | None = None
+    natural_gas_10k_m3: Quantity | None = None
+    gasoline_t: Quantity | None = None
+    diesel_t: Quantity | None = None
+    lpg_t: Quantity | None = None
+    purchased_heat_gj: Quantity | None = None
 
 
 class IndicatorValue(_Model):
@@ -112,8 +132,8 @@ class KeyProject(_Model):
     owner: str | None = None
     start_year: Year | None = None
     end_year: Year | None = None
-    investment_10k_cny: NonNegative | None = None
-    expected_reduction_tco2_per_year: NonNegative | None = None
+    investment_10k_cny: Quantity | None = None
+    expected_reduction_tco2_per_year: Tco2 | None = None
     lifetime_years: Annotated[int, Field(ge=1, le=100)] | None = None
 
     @model_validator(mode="after")
@@ -145,14 +165,14 @@ class Application(_Model):
     """An application for a near-zero carbon pilot (近零碳排放区试点申报), format nzc-application/1."""
 
     format: Literal["nzc-application/1"]
-    id: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")
+    id: SafeId
     pilot_type: catalog.PilotType
     name: str = Field(min_length=1)
     applicant: Applicant | None = None
     base_year: Year = 2022
     period: Period | None = None
     profile: dict[Year, Profile] = Field(default_factory=dict)
-    emissions_tco2: dict[Year, NonNegative] = Field(default_factory=dict)
+    emissions_tco2: dict[Year, Tco2] = Field(default_factory=dict)
     energy: dict[Year, Energy] = Field(default_factory=dict)
     bau_growth_rate: Annotated[float, Field(gt=-1, lt=1, allow_inf_nan=False)] = 0.0
     indicators: dict[str, IndicatorValue] = Field(default_factory=dict)
@@ -161,6 +181,24 @@ class Application(_Model):
     safeguards: Safeguards = Field(default_factory=Safeguards)
     eligibility: dict[str, StrictBool | Answer] = Field(default_factory=dict)
     proofs: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("key_projects", mode="before")
+    @classmethod
+    def _few_projects(cls, v: object) -> object:
+        return limits.check_count(v, limits.active().key_projects, "key projects")
+
+    @field_validator("indicators", mode="before")
+    @classmethod
+    def _few_indicators(cls, v: object) -> object:
+        return limits.check_count(v, limits.active().indicators, "indicators")
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _few_schedule_items(cls, v: object) -> object:
+        if isinstance(v, dict):
+            items = [x for entries in v.values() if isinstance(entries, list) for x in entries]
+            limits.check_count(items, limits.active().schedule_entries, "schedule items")
+        return v
 
     @field_validator("proofs", mode="before")
     @classmethod

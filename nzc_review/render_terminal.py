@@ -1,6 +1,12 @@
-"""Terminal tables (rich) for the command line, in Chinese. Presentation only."""
+"""Terminal tables (rich) for the command line, in Chinese. Presentation only.
+
+Every number goes through :func:`number_text` or :func:`format_value`: a missing or non-finite
+value (``None``, NaN, ±infinity) shows as "—", never as ``inf`` or ``nan%``.
+"""
 
 from __future__ import annotations
+
+import math
 
 from rich.table import Table
 from rich.text import Text
@@ -26,12 +32,29 @@ def gate_text(gate: str) -> Text:
     return Text(f" {GATE_ZH[gate]} ", style=GATE_STYLE[gate])
 
 
+def number_text(value: float | None, digits: int = 0, suffix: str = "", sign: bool = False) -> str:
+    """``value`` with thousands separators, ``digits`` decimals and ``suffix``; "—" when missing
+    or not a finite number."""
+    if value is None or isinstance(value, bool) or not math.isfinite(value):
+        return "—"
+    return f"{value:{'+' if sign else ''},.{digits}f}{suffix}"
+
+
+def short_number(value: float | None) -> str:
+    """``value`` in the shortest form (``:g``); "—" when missing or not finite."""
+    if value is None or isinstance(value, bool) or not math.isfinite(value):
+        return "—"
+    return f"{value:g}"
+
+
 def format_value(value: object) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return "—"
         return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)
 
@@ -134,10 +157,7 @@ VERDICT_STYLE = {"feasible": "bold white on green", "basically_feasible": "bold 
                  "infeasible": "bold white on red"}
 
 
-def _num(value: float | None, digits: int = 0, suffix: str = "") -> str:
-    if value is None:
-        return "—"
-    return f"{value:,.{digits}f}{suffix}"
+_num = number_text
 
 
 def evaluation_view(console, ev) -> None:
@@ -192,8 +212,9 @@ def evaluation_view(console, ev) -> None:
     if fc.projected_reduction_pct is not None:
         met = {True: Text("达到", "green"), False: Text("未达到", "bold red"), None: Text("无法判断")}
         console.print(Text.assemble(
-            f"目标年 {fc.target_year} 预计较{fc.base_year}年下降 {fc.projected_reduction_pct:.1f}%，"
-            f"要求 {fc.required_reduction_pct:g}%：", met[fc.meets_target],
+            f"目标年 {fc.target_year} 预计较{fc.base_year}年下降 "
+            f"{_num(fc.projected_reduction_pct, 1, '%')}，"
+            f"要求 {short_number(fc.required_reduction_pct)}%：", met[fc.meets_target],
             f"；按期实现概率 {_num((fc.probability_meets_target or 0) * 100, 0, '%')}"))
     for note in fc.assumptions + fc.problems:
         console.print(f"  · {note}")
@@ -213,7 +234,8 @@ def factors_table_view(rows: list[dict]) -> Table:
     for header in ("因子", "范围", "年份", "数值", "单位", "来源"):
         table.add_column(header, overflow="fold")
     for r in rows:
-        value = f"{r['value']:g}" + ("（未核实）" if "unverified" in (r.get("note") or "") else "")
+        value = short_number(r["value"]) + ("（未核实）" if "unverified" in (r.get("note") or "")
+                                            else "")
         table.add_row(r["key"], r["scope"], str(r["year"]), value, r["unit"], r["source"])
     return table
 
@@ -234,7 +256,8 @@ def evaluation_summary(results: list, console) -> None:
                 ev.eligibility.status],
             "完整" if ev.completeness.status == "complete"
             else f"缺 {len(ev.completeness.items_to_supplement)} 项",
-            _num(fc.projected_reduction_pct, 1, "%") + f"（要求 {fc.required_reduction_pct or 0:g}%）",
+            _num(fc.projected_reduction_pct, 1, "%")
+            + f"（要求 {short_number(fc.required_reduction_pct or 0)}%）",
             _num((fc.probability_meets_target or 0) * 100, 0, "%")
             if fc.probability_meets_target is not None else "—",
             Text(f" {ev.verdict.level} ", VERDICT_STYLE[ev.verdict.code]),

@@ -11,6 +11,17 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "applications"
 SEED = ROOT / "docs" / "policy" / "hechi-2023-23.txt"
 
+#: Inputs the fuzz suite (test_fuzz_inputs.py) tried, and those that ended in another exception
+#: than the tool's own InputError; reported at the end of the run.
+FUZZ = {"tried": 0, "tracebacks": 0}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if FUZZ["tried"]:
+        terminalreporter.write_line(
+            f"fuzz: {FUZZ['tried']:,} inputs tried, {FUZZ['tracebacks']:,} tracebacks"
+        )
+
 
 def minimal_app(pilot_type: str = "park", **fields) -> dict:
     """The smallest valid application of a pilot type, plus ``fields``."""

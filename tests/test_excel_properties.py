@@ -93,7 +93,7 @@ def applications(draw) -> Application:
     start = draw(years)
     data: dict = {
         "format": "nzc-application/1",
-        "id": draw(st.from_regex(r"[A-Za-z0-9._-]{1,20}", fullmatch=True)),
+        "id": draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}", fullmatch=True)),
         "pilot_type": pilot_type,
         "name": draw(texts),
         "base_year": draw(years),

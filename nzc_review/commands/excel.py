@@ -61,7 +61,7 @@ def yaml_text(app: Application, origin: str = "") -> str:
 
 def json_text(app: Application) -> str:
     """The application as a JSON document (years become string keys, as JSON requires)."""
-    return json.dumps(application_data(app), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(application_data(app), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def convert(source: str | Path, target: str | Path) -> Application:

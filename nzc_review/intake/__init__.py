@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from nzc_review.errors import InputError
+from nzc_review.limits import active, check_structure
 from nzc_review.model import Application, check_against_catalog
 
 Reader = Callable[[Path], object]
@@ -56,10 +57,15 @@ def load_application(path: str | Path) -> Application:
 
 
 def validate_application(data: object, source: str) -> Application:
-    """Validate plain data (as read from a file) into an :class:`Application`."""
+    """Validate plain data (as read from a file) into an :class:`Application`.
+
+    The data's size and shape are checked first (:func:`nzc_review.limits.check_structure`),
+    whatever reader built it.
+    """
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise InputError(source, f"expected a mapping of application fields, got {kind}")
+    check_structure(data, source)
     try:
         app = Application.model_validate(data)
     except ValidationError as exc:
@@ -154,11 +160,12 @@ def translate_errors(exc: ValidationError) -> list[tuple[str, str]]:
             problems.append((_location(key), f"expected {' or '.join(wanted)}, got {got}"))
             continue
         for e in errs:
-            problems.append(_one_error(e))
+            # typo hints (difflib) only for the lines that will be shown
+            problems.append(_one_error(e, hint=len(problems) < active().reported_problems))
     return problems
 
 
-def _one_error(err: dict) -> tuple[str, str]:
+def _one_error(err: dict, hint: bool = True) -> tuple[str, str]:
     loc = tuple(err["loc"])
     kind = err["type"]
     value = err.get("input")
@@ -167,16 +174,15 @@ def _one_error(err: dict) -> tuple[str, str]:
     where = _location(loc)
     if kind == "extra_forbidden":
         name = str(loc[-1])
-        hint = difflib.get_close_matches(name, _known_fields(), n=1)
-        suffix = f" (did you mean {hint[0]!r}?)" if hint else ""
+        close = difflib.get_close_matches(name, _known_fields(), n=1) if hint else []
+        suffix = f" (did you mean {close[0]!r}?)" if close else ""
         return where, f"unknown field {name!r}{suffix}"
     if kind == "missing":
         return where, "required field is missing"
-    if kind == "string_pattern_mismatch" and loc == ("id",):
-        return where, (
-            "an id may contain only letters, digits, '.', '_' and '-', at most 64 characters; "
-            f"got {_got(value)}"
-        )
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        from nzc_review.model import ID_RULE
+
+        return where, f"{ID_RULE}; got {_got(value)}"
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return where, f"expected {expected}, got {_got(value)}"

@@ -81,6 +81,7 @@ from typing import TYPE_CHECKING, Any
 
 from nzc_review import catalog
 from nzc_review.errors import InputError
+from nzc_review.limits import check_workbook
 from nzc_review.model import FORMAT, Application
 
 if TYPE_CHECKING:
@@ -560,8 +561,11 @@ class _Writer:
     # cells -----------------------------------------------------------------------------------
 
     def put(self, ws: Worksheet, row: int, col: int, value: object, path: str = "") -> Cell:
-        """Write ``value``; text is always stored as text (never as a formula)."""
+        """Write ``value``; text is always stored as text (never as a formula), see
+        :mod:`nzc_review.excel_safety`."""
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        from nzc_review.excel_safety import as_text
 
         cell = ws.cell(row=row, column=col)
         if isinstance(value, str):
@@ -572,7 +576,7 @@ class _Writer:
                 self.problems.append((path, f"longer than Excel's {MAX_TEXT} characters per cell"))
                 value = value[:MAX_TEXT]
             cell.value = value
-            cell.data_type = "s"
+            as_text(cell)  # a string cell, quote-prefixed when it begins with = + - @ (OWASP)
         else:
             cell.value = value
         return cell
@@ -1189,7 +1193,10 @@ def _timestamp() -> dt.datetime:
 
 def workbook_bytes(wb: Workbook) -> bytes:
     """The ``.xlsx`` bytes of a workbook, with one timestamp throughout (see :func:`_timestamp`),
-    so that the same content and ``SOURCE_DATE_EPOCH`` give the same bytes."""
+    so that the same content and ``SOURCE_DATE_EPOCH`` give the same bytes; carriage returns in
+    texts are kept (:func:`nzc_review.excel_safety.keep_carriage_returns`)."""
+    from nzc_review.excel_safety import keep_carriage_returns
+
     stamp = _timestamp()
     wb.properties.created = stamp
     wb.properties.modified = stamp
@@ -1198,7 +1205,7 @@ def workbook_bytes(wb: Workbook) -> bytes:
     out = io.BytesIO()
     iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with (
-        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as zin,
+        zipfile.ZipFile(io.BytesIO(keep_carriage_returns(raw.getvalue()))) as zin,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
     ):
         for info in zin.infolist():
@@ -1271,7 +1278,6 @@ def write_workbook(app: Application, path: str | Path, source: str = "") -> None
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_FORMULA_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _open(path: Path) -> tuple[Workbook, Workbook | None]:
@@ -1294,15 +1300,8 @@ def _open(path: Path) -> tuple[Workbook, Workbook | None]:
         )
     if not head.startswith(_ZIP_MAGIC):
         raise InputError(source, "not an Excel workbook (.xlsx): the file is not a zip archive")
-    try:
-        with zipfile.ZipFile(path) as zf:
-            has_formulas = any(
-                _FORMULA_RE.search(zf.read(name))
-                for name in zf.namelist()
-                if name.startswith("xl/worksheets/") and name.endswith(".xml")
-            )
-    except Exception as exc:  # noqa: BLE001 - zipfile, zlib and OS errors of a damaged archive
-        raise InputError(source, f"not a readable Excel workbook (.xlsx): {exc}") from None
+    # sizes, cells and ranges checked in the archive before openpyxl unpacks anything
+    has_formulas = check_workbook(path, source).has_formulas
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -41,6 +41,7 @@ from nzc_review.lifecycle.model import (
     DisclosureYear,
     PilotInfo,
 )
+from nzc_review.limits import active, check_structure
 from nzc_review.model import FORMAT as APPLICATION_FORMAT
 from nzc_review.model import Application, IndicatorValue, check_against_catalog
 
@@ -182,11 +183,13 @@ def _known_fields() -> set[str]:
 def _translate(exc: ValidationError) -> list[tuple[str, str]]:
     """:func:`nzc_review.intake.translate_errors`, with typo hints from the lifecycle models."""
     out = []
+    shown = active().reported_problems
     for where, message in translate_errors(exc):
         if message.startswith("unknown field"):
             message = message.split(" (did you mean", 1)[0]
             name = where.rsplit(".", 1)[-1]
-            hint = difflib.get_close_matches(name, _known_fields(), n=1)
+            hint = (difflib.get_close_matches(name, _known_fields(), n=1)
+                    if len(out) < shown else [])
             if hint:
                 message += f" (did you mean {hint[0]!r}?)"
         out.append((where, message))
@@ -194,6 +197,7 @@ def _translate(exc: ValidationError) -> list[tuple[str, str]]:
 
 
 def _validated(model: type, data: dict, source: str):
+    check_structure(data, source)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

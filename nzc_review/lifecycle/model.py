@@ -57,16 +57,16 @@ from pydantic import (
     model_validator,
 )
 
-from nzc_review import catalog
-from nzc_review.model import Energy, Profile, finite_number
+from nzc_review import catalog, limits
+from nzc_review.model import Energy, Profile, Quantity, SafeId, Tco2, finite_number
 
 ACCEPTANCE_FORMAT = "nzc-acceptance/1"
 DISCLOSURE_FORMAT = "nzc-disclosure/1"
 
 Year = Annotated[int, Field(ge=1990, le=2100)]
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Value = StrictBool | StrictInt | StrictFloat | None
-PilotId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+#: Pilot and application ids become file and folder names: the application's safe-id rule.
+PilotId = SafeId
 
 
 class _Model(BaseModel):
@@ -119,8 +119,8 @@ class ProjectOutcome(_Model):
 
     name: str = Field(min_length=1)
     completed_year: Year | None = None
-    actual_reduction_tco2_per_year: NonNegative | None = None
-    actual_investment_10k_cny: NonNegative | None = None
+    actual_reduction_tco2_per_year: Tco2 | None = None
+    actual_investment_10k_cny: Quantity | None = None
     evidence: str | None = None
     note: str | None = None
 
@@ -136,9 +136,19 @@ class Acceptance(_Model):
     achieved: dict[str, ReportedValue] = Field(default_factory=dict)
     key_projects: list[ProjectOutcome] = Field(default_factory=list)
     profile: dict[Year, Profile] = Field(default_factory=dict)
-    emissions_tco2: dict[Year, NonNegative] = Field(default_factory=dict)
+    emissions_tco2: dict[Year, Tco2] = Field(default_factory=dict)
     energy: dict[Year, Energy] = Field(default_factory=dict)
     disclosures: dict[Year, str] = Field(default_factory=dict)
+
+    @field_validator("achieved", mode="before")
+    @classmethod
+    def _few_indicators(cls, v: object) -> object:
+        return limits.check_count(v, limits.active().indicators, "indicators")
+
+    @field_validator("key_projects", mode="before")
+    @classmethod
+    def _few_projects(cls, v: object) -> object:
+        return limits.check_count(v, limits.active().key_projects, "key projects")
 
 
 # --- nzc-disclosure/1 ------------------------------------------------------------------------
@@ -159,10 +169,10 @@ class PilotInfo(_Model):
     pilot_type: catalog.PilotType
     organization: str | None = None
     base_year: Year = 2022
-    base_emissions_tco2: NonNegative | None = None
+    base_emissions_tco2: Tco2 | None = None
     base_profile: Profile | None = None
     accepted_year: Year | None = None
-    target_emissions_tco2: NonNegative | None = None
+    target_emissions_tco2: Tco2 | None = None
     first_year: Year | None = None
 
 
@@ -170,13 +180,18 @@ class DisclosureYear(_Model):
     """One year's disclosure: the accounted total, optional activity data and denominators,
     indicator values, and when and where it was published."""
 
-    emissions_tco2: NonNegative
+    emissions_tco2: Tco2
     energy: Energy | None = None
     profile: Profile | None = None
     indicators: dict[str, ReportedValue] = Field(default_factory=dict)
     published_on: str | None = None
     published_at: str | None = None
     note: str | None = None
+
+    @field_validator("indicators", mode="before")
+    @classmethod
+    def _few_indicators(cls, v: object) -> object:
+        return limits.check_count(v, limits.active().indicators, "indicators")
 
 
 class Disclosure(_Model):

@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nzc_review import catalog
-from nzc_review.render_terminal import format_value, status_text
+from nzc_review.render_terminal import format_value, number_text, status_text
 
 VERDICT_STYLE = {True: "bold white on green", False: "bold white on red"}
 LEVEL_STYLE = {"ok": "bold green", "warning": "bold black on yellow", "exit": "bold white on red"}
@@ -14,12 +14,11 @@ LEVEL_ZH = {"ok": "正常", "warning": "预警", "exit": "建议取消称号"}
 PROJECT_STYLE = {"done": "green", "late": "yellow", "not_done": "bold red", "unreported": "red"}
 
 
-def _num(value: float | None, digits: int = 0, suffix: str = "") -> str:
-    return "—" if value is None else f"{value:,.{digits}f}{suffix}"
+_num = number_text  # "—" for a missing or non-finite number
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1f}%"
+    return number_text(value, 1, "%", sign=True)
 
 
 def level_text(level: str) -> Text:
