@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 
 from nzc_review import __version__, catalog
 from nzc_review.cli_args import positive_int
 from nzc_review.errors import InputError, NzcError
+from nzc_review.excel_safety import csv_row
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -29,16 +32,68 @@ def _console(stream=None):
 
 
 def _print_json(data: object) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=_json_default)
-    sys.stdout.write("\n")
+    """Print ``data`` as strict JSON (RFC 8259): never ``NaN`` or ``Infinity``.
+
+    Validation keeps every input finite and within plausible ranges
+    (:mod:`nzc_review.limits`), so a non-finite result is a defect; should one appear anyway it
+    is written as ``null`` and named in a note on stderr, and the JSON stays valid.
+    """
+    text, replaced = strict_json(data)
+    sys.stdout.write(text + "\n")
+    if replaced:
+        shown = ", ".join(replaced[:10]) + (f" and {len(replaced) - 10} more"
+                                            if len(replaced) > 10 else "")
+        print(f"note: {len(replaced)} value(s) were not finite numbers and are written as null: "
+              f"{shown}", file=sys.stderr)
+
+
+def strict_json(data: object, indent: int | None = 2) -> tuple[str, list[str]]:
+    """``data`` as strict JSON text and the paths of non-finite numbers written as ``null``.
+
+    Objects with ``to_dict`` and numpy scalars and arrays become plain data first.
+    """
+    replaced: list[str] = []
+    plain = _plain(data, "", replaced)
+    text = json.dumps(plain, ensure_ascii=False, indent=indent, allow_nan=False)
+    return text, replaced
+
+
+def _plain(value: object, path: str, replaced: list[str]) -> object:
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        replaced.append(path or "(top)")
+        return None
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str | int | float | bool) and k is not None else k:
+                _plain(v, f"{path}.{k}" if path else str(k), replaced)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v, f"{path}[{i}]", replaced) for i, v in enumerate(value)]
+    return _plain(_json_default(value), path, replaced)
 
 
 def _json_default(value: object) -> object:
     if hasattr(value, "to_dict"):
         return value.to_dict()
-    if hasattr(value, "item"):  # numpy scalars
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return value.tolist()
+    if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def draws_count(text: str) -> int:
+    """``--draws``: a whole number from 1 to the ``draws`` input limit (memory grows with it)."""
+    from nzc_review.limits import active
+
+    value = positive_int(text)
+    if value > active().draws:
+        raise argparse.ArgumentTypeError(f"at most {active().draws:,} draws (input limit), "
+                                         f"got {value:,}")
+    return value
 
 
 # --- catalog ---------------------------------------------------------------------------------
@@ -66,7 +121,9 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({**row, "rule": json.dumps(row["rule"], ensure_ascii=False)})
+            writer.writerow(
+                csv_row({**row, "rule": json.dumps(row["rule"], ensure_ascii=False, allow_nan=False)})
+            )
         return EXIT_OK
     from nzc_review.render_terminal import catalog_table
 
@@ -147,7 +204,7 @@ def cmd_factors(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(csv_row(row) for row in rows)
     else:
         from nzc_review.render_terminal import factors_table_view
 
@@ -167,6 +224,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 
+CSV_HELP = (
+    "output format; in csv a text beginning with = + - @, a tab or a carriage return gets a "
+    "leading ' so that spreadsheets show it as text, never as a formula (OWASP CSV Injection)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nzc-review",
@@ -178,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("catalog", help="list the indicator tables 表1–表5 (指标体系)")
     p.add_argument("--type", choices=catalog.PILOT_TYPES, help="one pilot type only")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help=CSV_HELP)
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser("check", help="indicator compliance of application files (指标达标核查)")
@@ -199,12 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SCOPES",
         help="grid factor preference, comma-separated (default guangxi,southern_grid,national)",
     )
-    p.add_argument("--draws", type=positive_int, default=10_000, help="Monte Carlo draws")
+    p.add_argument("--draws", type=draws_count, default=10_000,
+                   help="Monte Carlo draws (at most 100,000, an input limit)")
     p.add_argument("--seed", type=int, default=20231228, help="Monte Carlo seed")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("factors", help="list the emission factors with their sources (排放因子)")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help=CSV_HELP)
     p.add_argument("--factors", metavar="CSV", help="your own factor file merged over the defaults")
     p.set_defaults(func=cmd_factors)
 
@@ -227,6 +291,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         if json_mode:
             _print_json({"error": str(exc)})
+        return EXIT_INVALID
+    except sqlite3.DatabaseError as exc:
+        # the review store turns these into one sentence naming the file; this is the net
+        # for any database read outside it (never a traceback)
+        message = f"读取评审数据库出错（{type(exc).__name__}），文件可能已损坏，请用备份替换后再试"
+        print(message, file=sys.stderr)
+        if json_mode:
+            _print_json({"error": message})
         return EXIT_INVALID
     except BrokenPipeError:  # e.g. piped into head
         return EXIT_OK

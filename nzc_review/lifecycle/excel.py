@@ -33,6 +33,7 @@ from pathlib import Path
 
 from nzc_review.errors import InputError
 from nzc_review.lifecycle.model import ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT
+from nzc_review.limits import check_workbook
 from nzc_review.model import Energy, Profile
 
 BASIC, INDICATORS, PROJECTS, YEARLY = "基本信息", "指标", "重点项目", "年度数据"
@@ -142,15 +143,17 @@ def _convert(key: str, value: object) -> object:
 
 
 def _rows(ws, source: str) -> list[dict[str, tuple[object, str]]]:
-    """Rows of a sheet as {key: (value, cell reference)}, empty cells left out."""
-    rows = list(ws.iter_rows())
-    if not rows:
-        return []
-    keys = [_key(c.value) for c in rows[0]]
+    """Rows of a sheet as {key: (value, cell reference)}, empty cells left out; only the cells
+    the sheet has are visited (a far-away cell must not make a dense grid of millions)."""
+    grid: dict[int, dict[int, object]] = {}
+    for (r, c), cell in ws._cells.items():
+        grid.setdefault(r, {})[c] = cell
+    keys = {c: _key(cell.value) for c, cell in grid.get(1, {}).items()}
     out = []
-    for row in rows[1:]:
+    for r in sorted(x for x in grid if x > 1):
         item = {}
-        for key, cell in zip(keys, row, strict=False):
+        for c, cell in sorted(grid[r].items()):
+            key = keys.get(c)
             if key is None or cell.value is None or (isinstance(cell.value, str)
                                                       and not cell.value.strip()):
                 continue
@@ -164,6 +167,10 @@ def _set(target: dict, path: str, value: object) -> None:
     parts = path.split(".")
     for part in parts[:-1]:
         target = target.setdefault(part, {})
+        if not isinstance(target, dict):
+            raise _Bad(f"the field {path!r} lies inside {part!r}, which already holds a value")
+    if isinstance(target.get(parts[-1]), dict):
+        raise _Bad(f"the field {path!r} already holds fields ({path}.…)")
     target[parts[-1]] = value
 
 
@@ -172,6 +179,7 @@ def read_workbook(path: Path) -> dict:
     import openpyxl
 
     source = path.name
+    check_workbook(path, source)  # sizes, cells and ranges, before openpyxl unpacks anything
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
@@ -196,7 +204,10 @@ def read_workbook(path: Path) -> dict:
             kind = ("year" if leaf in _BASIC_YEARS else "emissions_tco2" if leaf in _BASIC_NUMBERS
                     else "text")
             value = read(kind, raw, ref)
-            _set(data, field, value)
+            try:
+                _set(data, field, value)
+            except _Bad as exc:
+                problems.append((row["field"][1], str(exc)))
     fmt = data.get("format")
     if fmt not in {ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT}:
         if fmt is None and INDICATORS in wb.sheetnames and "遴选条件" in wb.sheetnames:
@@ -265,9 +276,12 @@ def read_workbook(path: Path) -> dict:
 
 
 def write_workbook(data: dict, path: str | Path) -> Path:
-    """Write the plain data of an acceptance or disclosure file in the workbook layout."""
+    """Write the plain data of an acceptance or disclosure file in the workbook layout; text is
+    written as text, never as a formula (:mod:`nzc_review.excel_safety`, OWASP CSV Injection)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from nzc_review.excel_safety import append_row, workbook_bytes
 
     fmt = data.get("format")
     if fmt not in {ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT}:
@@ -277,14 +291,14 @@ def write_workbook(data: dict, path: str | Path) -> Path:
     wb = Workbook()
     ws = wb.active
     ws.title = BASIC
-    ws.append([f"{LABELS['field']}（field）", f"{LABELS['value']}（value）", "说明"])
+    append_row(ws, [f"{LABELS['field']}（field）", f"{LABELS['value']}（value）", "说明"])
 
     def flat(prefix: str, value: object) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
                 flat(f"{prefix}.{k}" if prefix else str(k), v)
         elif value is not None:
-            ws.append([prefix, value])
+            append_row(ws, [prefix, value])
 
     skip = {"achieved", "key_projects", "profile", "emissions_tco2", "energy", "disclosures",
             "years"}
@@ -309,14 +323,14 @@ def write_workbook(data: dict, path: str | Path) -> Path:
                                       for c, v in (entry.get("indicators") or {}).items())
     for name, keys in columns.items():
         sheet = wb.create_sheet(name)
-        sheet.append([f"{LABELS.get(k, k)}（{k}）" for k in keys])
+        append_row(sheet, [f"{LABELS.get(k, k)}（{k}）" for k in keys])
         for row in sheets[name]:
-            sheet.append([row.get(k) for k in keys])
+            append_row(sheet, [row.get(k) for k in keys])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    path.write_bytes(workbook_bytes(wb))
     return path
