@@ -5,7 +5,8 @@ Each application runs ``notebooks/evaluate_application.ipynb`` through papermill
 application as a parameter (:mod:`nzc_review.notebook_runner`: warm kernels, in-process HTML,
 one Chromium for the PDFs). Invalid files and duplicate ids are caught before any notebook
 runs. A broken application never stops the others: its reason is recorded in the summary.
-Every output file is written atomically.
+Every output file is written atomically, inside the output folder, and replaces only what the
+tool wrote before (:mod:`nzc_review.safe_paths`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,20 @@ from pathlib import Path
 
 from nzc_review.errors import InputError, NzcError
 from nzc_review.intake import load_application, supported_suffixes
+from nzc_review.model import Application
 from nzc_review.notebook_runner import NotebookJob, run_notebook_jobs
-from nzc_review.render import NOTEBOOKS_DIR, write_atomic
+from nzc_review.render import NOTEBOOKS_DIR
+from nzc_review.safe_paths import (
+    MARKER,
+    check_out_not_in_inputs,
+    check_output_files,
+    prepare_out_dir,
+    write_output_file,
+)
 
 NOTEBOOK = NOTEBOOKS_DIR / "evaluate_application.ipynb"
+#: The summary files written into the output folder.
+SUMMARY_FILES = ("summary.html", "summary.xlsx")
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,16 @@ class BatchReport:
                 "results": [asdict(r) for r in self.results]}
 
 
+def _in_output_folder(path: Path, root: Path) -> bool:
+    """Whether ``path`` lies in a folder written by nzc-review (one holding its marker) below
+    ``root``: earlier outputs (e.g. ``summary.xlsx``) are never read back as applications."""
+    return any((folder / MARKER).is_file() for folder in path.parents
+               if folder == root or root in folder.parents)
+
+
 def discover(inputs: list[str | Path]) -> list[Path]:
-    """Application files named directly or found in folders (recursively), in order, once."""
+    """Application files named directly or found in folders (recursively, skipping output
+    folders of nzc-review), in order, once."""
     suffixes = set(supported_suffixes())
     found: list[Path] = []
     for item in inputs:
@@ -82,7 +101,7 @@ def discover(inputs: list[str | Path]) -> list[Path]:
             found.extend(sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in suffixes
-                and not p.name.startswith((".", "~$"))
+                and not p.name.startswith((".", "~$")) and not _in_output_folder(p, path)
             ))
         else:
             found.append(path)
@@ -92,39 +111,90 @@ def discover(inputs: list[str | Path]) -> list[Path]:
     return list(unique)
 
 
+def unreadable_reason(path: Path, exc: BaseException) -> str:
+    """A failure to read or validate an application file, in words for the summary."""
+    if isinstance(exc, InputError):
+        return exc.message
+    if isinstance(exc, RecursionError):
+        return f"{path.name}: 文件嵌套层级过深，无法读取"
+    return f"{path.name}: 读取或校验时出错（{type(exc).__name__}: {exc}）"
+
+
+def _load(path: Path, result: AppResult) -> Application | None:
+    """The application in ``path``, or ``None`` with ``result`` marked failed: any error of
+    one file is that file's failure, never the batch's."""
+    try:
+        app = load_application(path)
+    except Exception as exc:  # noqa: BLE001 - one file never stops the batch
+        result.status, result.reason = "failed", unreadable_reason(path, exc)
+        return None
+    result.id, result.name, result.pilot_type = app.id, app.name, app.pilot_type
+    return app
+
+
+def _same(a: Application, b: Application) -> bool:
+    try:
+        return a == b
+    except Exception:  # noqa: BLE001 - e.g. too deep to compare: treated as different
+        return False
+
+
+def resolve_duplicates(loaded: list[tuple[Path, AppResult, Application]]
+                       ) -> list[tuple[Path, AppResult]]:
+    """The files to evaluate, one per application id.
+
+    Files of one id with the same content (e.g. a YAML and its Excel twin) are one
+    application: the first is evaluated, the others skipped. Files of one id with different
+    contents conflict: which one is genuine cannot be told, so every one of them fails, naming
+    the others, and none is published under that id.
+    """
+    groups: dict[str, list[tuple[Path, AppResult, Application]]] = {}
+    for item in loaded:
+        groups.setdefault(item[2].id, []).append(item)
+    runnable = []
+    for app_id, group in groups.items():
+        first_path, first_result, first_app = group[0]
+        if all(_same(app, first_app) for _, _, app in group[1:]):
+            runnable.append((first_path, first_result))
+            for _, result, _ in group[1:]:
+                result.status, result.reason = "skipped", f"与 {first_path.name} 内容相同，已跳过"
+            continue
+        names = "、".join(path.name for path, _, _ in group)
+        for _, result, _ in group:
+            result.status = "failed"
+            result.reason = (f"申报编号 {app_id} 重复：{names} 内容不同，无法确定以哪份为准，"
+                             "均未评估；请只保留正确的一份后重新运行")
+    return runnable
+
+
 def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
-    """Evaluate every application found in ``inputs`` into ``options.out_dir``."""
+    """Evaluate every application found in ``inputs`` into ``options.out_dir``.
+
+    Raises
+    ------
+    NzcError
+        No application file found, or an output folder that is an input folder (or inside
+        one), not a folder, or holding summary files the tool did not write
+        (:mod:`nzc_review.safe_paths`); checked before any notebook runs.
+    """
     started = time.perf_counter()
+    check_out_not_in_inputs(options.out_dir, inputs)
     paths = discover(inputs)
     if not paths:
         raise NzcError("no application files found (expected " + ", ".join(supported_suffixes())
                        + ")")
-    out = Path(options.out_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out_dir(options.out_dir)
+    check_output_files(out, SUMMARY_FILES)
     options = BatchOptions(**{**options.__dict__, "out_dir": out})
     results: list[AppResult] = []
-    runnable: list[tuple[Path, AppResult]] = []
-    seen: dict[str, tuple[str, object]] = {}
+    loaded: list[tuple[Path, AppResult, Application]] = []
     for path in paths:
         result = AppResult(source=str(path))
         results.append(result)
-        try:
-            app = load_application(path)
-        except InputError as exc:
-            result.status, result.reason = "failed", exc.message
-            continue
-        result.id, result.name, result.pilot_type = app.id, app.name, app.pilot_type
-        if app.id in seen:
-            first_name, first_app = seen[app.id]
-            if app == first_app:  # the same application in another format (e.g. .xlsx twin)
-                result.status = "skipped"
-                result.reason = f"与 {first_name} 内容相同，已跳过"
-            else:
-                result.status = "failed"
-                result.reason = f"申报编号 {app.id} 与 {first_name} 重复"
-            continue
-        seen[app.id] = (path.name, app)
-        runnable.append((path, result))
+        app = _load(path, result)
+        if app is not None:
+            loaded.append((path, result, app))
+    runnable = resolve_duplicates(loaded)
     if runnable:
         jobs = [NotebookJob(key=result.id, notebook=options.notebook, stem="evaluation",
                             parameters={"application": str(path.resolve()),
@@ -172,40 +242,41 @@ def _row(r: AppResult) -> list:
 def write_summary(report: BatchReport, options: BatchOptions) -> None:
     """``summary.xlsx`` and ``summary.html`` in the output folder (atomic writes)."""
     out = Path(report.out_dir)
-    write_atomic(out / "summary.html", summary_html(report, options))
-    write_atomic(out / "summary.xlsx", summary_xlsx(report))
+    write_output_file(out, "summary.html", summary_html(report, options))
+    write_output_file(out, "summary.xlsx", summary_xlsx(report))
 
 
 def summary_xlsx(report: BatchReport) -> bytes:
-    import io
-
+    """The ``summary.xlsx`` bytes; text is written as text, never as a formula
+    (:mod:`nzc_review.excel_safety`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from nzc_review.excel_safety import append_row, as_text, workbook_bytes
+
     wb = Workbook()
     ws = wb.active
     ws.title = "评估汇总"
-    ws.append([c for c, _ in SUMMARY_COLUMNS])
+    append_row(ws, [c for c, _ in SUMMARY_COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F0E8")
     for r in report.results:
-        ws.append(_row(r))
+        append_row(ws, _row(r))
         row = ws.max_row
         for col, key in ((11, "html"), (12, "pdf")):
             if r.outputs.get(key):
                 ws.cell(row, col).hyperlink = r.outputs[key]
                 ws.cell(row, col).style = "Hyperlink"
+                as_text(ws.cell(row, col))  # the named style resets quotePrefix
         if r.status == "failed":
             ws.cell(row, 5).font = Font(color="B71C1C", bold=True)
     widths = [24, 20, 36, 10, 8, 18, 10, 16, 12, 12, 30, 30, 60]
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 def summary_html(report: BatchReport, options: BatchOptions) -> str:

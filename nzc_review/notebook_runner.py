@@ -5,7 +5,9 @@ Each job runs one notebook through papermill on a pre-started kernel
 to HTML in-process with the report template (:mod:`nzc_review.render`) and printed to PDF by one
 long-lived Chromium (:class:`nzc_review.pdf.PdfService`) while the worker moves on. A job that
 fails or times out never stops the others: its reason is recorded. Outputs of a job appear in
-``out_dir/<key>/`` only when complete (built in a hidden work folder, then renamed).
+``out_dir/<key>/`` only when complete (built in a new hidden work folder, then swapped in), and
+only where :mod:`nzc_review.safe_paths` allows: a key that is not a plain folder name, or an
+existing folder the tool did not write, fails that job before its notebook runs.
 
 A notebook can hand key figures to the caller by displaying a bundle with the mimetype
 :data:`SUMMARY_MIME` (see :func:`nzc_review.report.summary_bundle`); they arrive in
@@ -20,14 +22,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from nzc_review.errors import NzcError
 from nzc_review.kernels import KernelPool
 from nzc_review.pdf import PdfService
 from nzc_review.render import render_html
 from nzc_review.report import SUMMARY_MIME  # noqa: E402  (one definition, re-exported)
+from nzc_review.safe_paths import (
+    OutputPathError,
+    new_work_dir,
+    prepare_out_dir,
+    publish_dir,
+    report_dir,
+)
+
+if TYPE_CHECKING:
+    import nbformat
 
 
 @dataclass(frozen=True)
@@ -73,10 +84,12 @@ def read_summary(nb: nbformat.NotebookNode) -> dict:
     return {}
 
 
-def _finish(job: NotebookJob, result: JobResult, work: Path, target: Path) -> JobResult:
-    if target.exists():
-        shutil.rmtree(target)
-    work.rename(target)
+def _finish(job: NotebookJob, result: JobResult, work: Path, target: Path,
+            timeout: float) -> JobResult:
+    try:
+        publish_dir(work, target, job.stem)
+    except BaseException as exc:  # noqa: BLE001 - one job never stops the batch
+        return _fail(result, work, failure_reason(exc, timeout, False))
     result.status = "ok"
     result.outputs = {kind: f"{job.key}/{job.stem}.{kind}" for kind in ("ipynb", "html", "pdf")
                       if (target / f"{job.stem}.{kind}").exists()}
@@ -89,18 +102,16 @@ def _fail(result: JobResult, work: Path, reason: str) -> JobResult:
     return result
 
 
-def _run_one(job: NotebookJob, out_dir: Path, timeout: float, pool: KernelPool,
+def _run_one(job: NotebookJob, out_dir: Path, target: Path, timeout: float, pool: KernelPool,
              pdf: PdfService | None) -> cf.Future:
-    """Execute and render one job; a future that completes when its PDF is printed."""
+    """Execute and render one job into ``target`` (checked by :func:`report_dir`); a future
+    that completes when its PDF is printed."""
     import papermill as pm
 
     started = time.perf_counter()
     result = JobResult(job.key)
     done: cf.Future = cf.Future()
-    target = out_dir / job.key
-    work = out_dir / f".work-{job.key}"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    work = new_work_dir(out_dir)
     km = pool.acquire()
     timed_out = threading.Event()
 
@@ -129,6 +140,8 @@ def _run_one(job: NotebookJob, out_dir: Path, timeout: float, pool: KernelPool,
         result.seconds = time.perf_counter() - started
         return done
     try:
+        import nbformat  # here: importing it costs seconds (jsonschema's format checkers)
+
         nbformat.write(nb, work / f"{job.stem}.ipynb")
         result.summary = read_summary(nb)
         (work / f"{job.stem}.html").write_text(render_html(nb), encoding="utf-8")
@@ -137,14 +150,14 @@ def _run_one(job: NotebookJob, out_dir: Path, timeout: float, pool: KernelPool,
         result.seconds = time.perf_counter() - started
         return done
     if pdf is None:
-        done.set_result(_finish(job, result, work, target))
+        done.set_result(_finish(job, result, work, target, timeout))
         result.seconds = time.perf_counter() - started
         return done
 
     def printed(future: cf.Future) -> None:
         error = future.exception()
         if error is None:
-            _finish(job, result, work, target)
+            _finish(job, result, work, target, timeout)
         else:
             _fail(result, work, failure_reason(error, timeout, False))
         result.seconds = time.perf_counter() - started
@@ -164,21 +177,49 @@ def run_notebook_jobs(
     progress: bool = True,
     desc: str = "生成报告",
 ) -> list[JobResult]:
-    """Run every job into ``out_dir``; results in the order of ``jobs``."""
-    from tqdm import tqdm
+    """Run every job into ``out_dir``; results in the order of ``jobs``.
 
+    A job whose report folder is unsafe (:func:`nzc_review.safe_paths.report_dir`) fails at
+    once with the reason and runs no notebook.
+
+    Raises
+    ------
+    OutputPathError
+        ``out_dir`` exists and is not a folder, or cannot be created.
+    NzcError
+        Two jobs with the same key.
+    """
     if not jobs:
         return []
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = prepare_out_dir(out_dir)
     keys = [job.key for job in jobs]
     if len(set(keys)) != len(keys):
         raise NzcError("duplicate job keys: " + ", ".join(sorted({k for k in keys
                                                                    if keys.count(k) > 1})))
-    workers = max(1, min(workers, len(jobs)))
+    results: list[JobResult | None] = [None] * len(jobs)
+    runnable: list[tuple[int, NotebookJob, Path]] = []
+    for i, job in enumerate(jobs):
+        try:
+            runnable.append((i, job, report_dir(out_dir, job.key, job.stem)))
+        except OutputPathError as exc:
+            results[i] = JobResult(job.key, status="failed", reason=str(exc))
+    if runnable:
+        for i, result in zip([i for i, _, _ in runnable],
+                             _run_jobs(runnable, out_dir, workers=workers, pdf=pdf,
+                                       timeout=timeout, progress=progress, desc=desc),
+                             strict=True):
+            results[i] = result
+    return [r for r in results if r is not None]  # every slot is filled
+
+
+def _run_jobs(runnable: list[tuple[int, NotebookJob, Path]], out_dir: Path, *, workers: int,
+              pdf: bool, timeout: float, progress: bool, desc: str) -> list[JobResult]:
+    from tqdm import tqdm
+
+    workers = max(1, min(workers, len(runnable)))
     printer = PdfService(concurrency=workers) if pdf else None
     pool = KernelPool(size=workers + 1, cwd=out_dir)  # one spare: resets overlap runs
-    bar = tqdm(total=len(jobs), desc=desc, unit="份", disable=not progress)
+    bar = tqdm(total=len(runnable), desc=desc, unit="份", disable=not progress)
     lock = threading.Lock()
 
     def tick(final: cf.Future) -> None:
@@ -189,8 +230,8 @@ def run_notebook_jobs(
 
     try:
         with cf.ThreadPoolExecutor(max_workers=workers) as executor:
-            pending = [executor.submit(_run_one, job, out_dir, timeout, pool, printer)
-                       for job in jobs]
+            pending = [executor.submit(_run_one, job, out_dir, target, timeout, pool, printer)
+                       for _, job, target in runnable]
             finals = []
             for future in pending:
                 final = future.result()

@@ -28,12 +28,12 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def batch_run(tmp_path_factory):
-    """One batch over two examples, a broken file, a duplicate id and a non-application."""
+    """One batch over two examples, a broken file and two different files with one id."""
     inputs = tmp_path_factory.mktemp("inputs")
-    for name in ("park-pass.yaml", "community-fail.yaml"):
+    for name in ("park-pass.yaml", "community-fail.yaml", "region-pass.yaml"):
         shutil.copy(EXAMPLES / name, inputs / name)
     (inputs / "broken.yaml").write_text("format: nzc-application/1\nid: [oops\n", encoding="utf-8")
-    duplicate = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    duplicate = yaml.safe_load((EXAMPLES / "region-pass.yaml").read_text(encoding="utf-8"))
     duplicate["name"] = "另一份申报，编号却相同"
     (inputs / "zz-duplicate.json").write_text(__import__("json").dumps(duplicate), encoding="utf-8")
     out = tmp_path_factory.mktemp("out")
@@ -60,7 +60,7 @@ def test_report_html_sections_verdict_and_no_network(batch_run):
                     "七、自动评审意见（草稿）"):
         assert heading in html
     assert "建设可行性：可行" in html
-    assert "评估日期</b></td><td>2024-06-30" in html
+    assert "评估日期</b></td><td>2024年6月30日" in html
     assert html.count("<img") == 3  # emissions, forecast, abatement cost curve
     assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", html), "no CDN"
     assert "<pre" not in html and "In&nbsp;[" not in html  # no code, no prompts
@@ -83,9 +83,11 @@ def test_pdf_has_pages_and_chinese_text(batch_run):
 def test_summary_names_the_broken_ones_with_reasons(batch_run):
     report, out = batch_run
     failed = {Path(r.source).name: r.reason for r in report.failed}
-    assert set(failed) == {"broken.yaml", "zz-duplicate.json"}
+    assert set(failed) == {"broken.yaml", "region-pass.yaml", "zz-duplicate.json"}
     assert "invalid YAML" in failed["broken.yaml"]
-    assert "重复" in failed["zz-duplicate.json"]
+    for name in ("region-pass.yaml", "zz-duplicate.json"):  # neither is taken for the genuine
+        assert "重复" in failed[name] and "region-pass.yaml、zz-duplicate.json" in failed[name]
+    assert not (out / "DEMO-2024-QY-001").exists()
     html = (out / "summary.html").read_text(encoding="utf-8")
     assert "broken.yaml" in html and "invalid YAML" in html
     assert "DEMO-2024-YQ-001/evaluation.pdf" in html
@@ -123,7 +125,8 @@ def test_batch_command_exit_status_names_failures(tmp_path):
 
 
 def test_no_applications_found(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "nzc_review.cli", "batch", str(tmp_path),
+    (tmp_path / "in").mkdir()
+    result = subprocess.run([sys.executable, "-m", "nzc_review.cli", "batch", str(tmp_path / "in"),
                              "--out", str(tmp_path / "o")], capture_output=True, text=True,
                             cwd=ROOT, timeout=60)
     assert result.returncode == 2 and "no application files found" in result.stderr

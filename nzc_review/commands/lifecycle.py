@@ -8,7 +8,8 @@
   pilot's disclosures; ``--report`` writes the dashboard.
 
 Exit status: 0 when every input was processed (whatever the verdicts), 2 when an input is
-invalid (the message names the file and the field), 1 when a report could not be produced.
+invalid (the message names the file and the field) or the report folder is unusable (an input
+folder or inside one, see :mod:`nzc_review.safe_paths`), 1 when a report could not be produced.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def _date(text: str) -> str:
 
 def _wants_report(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "report", False) or getattr(args, "out", None))
+
+
+def _check_out(args: argparse.Namespace, inputs: list[str]) -> None:
+    """Refuse a report folder that is an input folder (or inside one) before any work."""
+    from nzc_review.safe_paths import check_out_not_in_inputs
+
+    if _wants_report(args):
+        check_out_not_in_inputs(args.out or "out", inputs)
 
 
 def _run_reports(jobs: list, args: argparse.Namespace, desc: str) -> int:
@@ -97,6 +106,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
     from nzc_review.lifecycle.intake import load_acceptance
     from nzc_review.lifecycle.terminal import acceptance_summary, acceptance_view
 
+    _check_out(args, args.files)
     rules = load_rules(args.rules)[0]
     results: list[object] = []
     valid = []
@@ -148,6 +158,7 @@ def cmd_disclose(args: argparse.Namespace) -> int:
     from nzc_review.lifecycle.jobs import disclosure_jobs
     from nzc_review.lifecycle.terminal import disclosure_table
 
+    _check_out(args, args.inputs)
     histories = load_histories(args.inputs)
     years = args.year or None
     views = [disclosure_view(h, y) for h in histories for y in h.years
@@ -173,6 +184,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     from nzc_review.lifecycle.monitor import monitor
     from nzc_review.lifecycle.terminal import monitor_view
 
+    _check_out(args, args.inputs)
     rules = load_rules(args.rules)[1]
     histories = load_histories(args.inputs)
     rep = monitor(histories, args.as_of, rules)
