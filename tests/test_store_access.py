@@ -258,7 +258,8 @@ def test_secretary_manages(m):
     )
     (c,) = m.store.conflicts(m.sec, status="pending")
     m.store.decide_conflict(m.sec, c.id, "confirm", "同一单位")
-    assert len(m.store.scores_for(m.sec, PARK)) == 0
+    with denied("scores_hidden"):  # rule 7: no scores before the application is finalized
+        m.store.scores_for(m.sec, PARK)
 
 
 def test_secretary_does_not_score(m):
@@ -344,12 +345,6 @@ def test_finalized_is_read_only(finalized):
             m.chair, PARK, opinion="改", recommendation="do_not_recommend"
         ),
         "finalize": lambda: m.store.finalize(m.chair, PARK),
-        "import": lambda: m.store.import_application(
-            m.op,
-            application(PARK, "park", "示例园区管理委员会", name="新版"),
-            content_sha256="6" * 64,
-            source_name="v2.yaml",
-        ),
         "assign": lambda: m.store.assign(m.op, app_ids=[PARK]),
         "declare": lambda: m.store.declare_conflict(m.b, PARK, "x"),
         "decide": lambda: m.store.decide_conflict(m.op, c.id, "waive", "x"),
@@ -359,6 +354,15 @@ def test_finalized_is_read_only(finalized):
             call()
         check(info, "finalized", PARK, "read-only")
         assert name
+    # a revised version only after 修改完善后推荐 (this one was finalized with 推荐)
+    with denied("not_revisable") as info:
+        m.store.import_application(
+            m.op,
+            application(PARK, "park", "示例园区管理委员会", name="新版"),
+            content_sha256="6" * 64,
+            source_name="v2.yaml",
+        )
+    check(info, "not_revisable", PARK, "修改完善后推荐")
     # reading still works, and the other application is unaffected
     assert len(m.store.scores_for(m.a, PARK)) == 3
     assert m.store.consensus(m.a, PARK).recommendation == "recommend"

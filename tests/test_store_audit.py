@@ -1,4 +1,7 @@
-"""The audit trail: every change is a hash-chained event; tampering is found and named."""
+"""The audit trail: every change is a keyed hash-chained event; tampering is found and named.
+
+Tampering that needs the key, removed tail events and heads: tests/test_store_tamper.py.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import pytest
 from nzc_review.cli import main
 from nzc_review.store import DB_NAME, open_store
 from nzc_review.store.audit import GENESIS, canonical_json, event_hash, verify_chain
+from nzc_review.store.keyfile import KEY_NAME, read_key
 from tests.test_store_fixtures import FULL_SCORES, OPINION, PARK, build_meeting
 
 
@@ -30,7 +34,7 @@ def raw(m) -> sqlite3.Connection:
 def test_every_change_is_an_event(m):
     events = m.store.events(m.op)
     kinds = [(e.entity, e.action) for e in events]
-    assert kinds[0] == ("session", "create")
+    assert kinds[0] == ("audit_key", "enable") and kinds[1] == ("session", "create")
     assert kinds.count(("expert", "create")) == 5
     assert ("application", "create") in kinds and ("application_version", "import") in kinds
     assert ("conflict", "detect") in kinds and ("assignment", "create") in kinds
@@ -48,7 +52,8 @@ def test_every_change_is_an_event(m):
 
 def test_event_hash_is_over_canonical_fields(m):
     e = m.store.events(m.op)[-1]
-    recomputed = event_hash(
+    key = read_key(m.dir / KEY_NAME)
+    fields = dict(
         seq=e.seq,
         at=e.at,
         actor=e.actor,
@@ -61,7 +66,8 @@ def test_event_hash_is_over_canonical_fields(m):
         after=canonical_json(e.after),
         prev_hash=e.prev_hash,
     )
-    assert recomputed == e.hash
+    assert event_hash(**fields, key=key) == e.hash
+    assert event_hash(**fields) != e.hash  # plain SHA-256 without the key does not match
 
 
 def test_verify_ok(m):
@@ -94,15 +100,19 @@ def test_tampered_event_is_named(m, capsys):
     _tamper_event(m, target)
     result = open_store(m.dir).verify(m.op)
     assert not result.ok and result.first_broken == target
-    assert f"event #{target}" in result.problems[0][1] and "edited" in result.problems[0][1]
+    assert result.problems[0][1].startswith(f"第 {target} 条审计事件（评审记录")
+    assert "被改写或伪造" in result.problems[0][1]
 
     code = main(["audit", "verify", str(m.dir)])
     err = capsys.readouterr().err
-    assert code == 1
-    assert f"first broken event: #{target}" in err and "review" in err
+    assert code == 2
+    assert err.splitlines()[0].startswith(f"第 {target} 条审计事件（评审记录")
 
 
-def test_tampered_event_with_recomputed_hash_breaks_the_next_link(m):
+@pytest.mark.parametrize("with_key", [False, True])
+def test_tampered_event_with_recomputed_hash(m, with_key):
+    """Without the key a recomputed hash fails at the event itself; with the key (someone
+    holding the key file) the next event's link still breaks."""
     events = m.store.events(m.op)
     target = events[5]
     conn = raw(m)
@@ -120,12 +130,13 @@ def test_tampered_event_with_recomputed_hash_breaks_the_next_link(m):
         before=None,
         after=forged,
         prev_hash=target.prev_hash,
+        key=read_key(m.dir / KEY_NAME) if with_key else None,
     )
     conn.execute(
         "UPDATE events SET after = ?, hash = ? WHERE seq = ?", (forged, new_hash, target.seq)
     )
     result = open_store(m.dir).verify(m.op)
-    assert not result.ok and result.first_broken == target.seq + 1
+    assert not result.ok and result.first_broken == target.seq + (1 if with_key else 0)
 
 
 def test_deleted_event_is_found(m):
@@ -144,16 +155,18 @@ def test_record_changed_without_event_is_found(m, capsys):
     )
     result = open_store(m.dir).verify(m.op)
     assert not result.ok and result.first_broken is None
-    assert any(f"review {m.a.expert_id}/{PARK} differs" in p for _, p in result.problems)
-    assert main(["audit", "verify", str(m.dir)]) == 1
-    assert "the event chain is intact" in capsys.readouterr().err
+    assert any(
+        f"评审记录 {m.a.expert_id}/{PARK} 与其最后审计状态" in p for _, p in result.problems
+    )
+    assert main(["audit", "verify", str(m.dir)]) == 2
+    assert f"评审记录 {m.a.expert_id}/{PARK} 与其最后审计状态" in capsys.readouterr().err
 
 
 def test_swapped_token_hash_is_found(m):
     conn = raw(m)
     conn.execute("UPDATE experts SET token_hash = ? WHERE id = ?", ("f" * 64, m.b.expert_id))
     result = open_store(m.dir).verify(m.op)
-    assert any(f"expert {m.b.expert_id} differs" in p for _, p in result.problems)
+    assert any(f"专家 {m.b.expert_id} 与其最后审计状态" in p for _, p in result.problems)
 
 
 def test_truncated_last_event_is_found_by_record_check(m):
@@ -162,7 +175,7 @@ def test_truncated_last_event_is_found_by_record_check(m):
     conn.execute("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)")
     result = open_store(m.dir).verify(m.op)
     assert not result.ok
-    assert any("differs from its last audited state" in p for _, p in result.problems)
+    assert any("与其最后审计状态" in p and "审计事件被删除" in p for _, p in result.problems)
 
 
 def test_inserted_record_without_event_is_found(m):
@@ -174,7 +187,7 @@ def test_inserted_record_without_event_is_found(m):
     )
     result = open_store(m.dir).verify(m.op)
     assert any(
-        f"consensus {PARK} exists but no audit event created it" in p for _, p in result.problems
+        f"专家组意见 {PARK} 存在，但没有创建它的审计事件" in p for _, p in result.problems
     )
 
 

@@ -15,13 +15,21 @@ why. The rules:
 4. **Lock.** A submitted review is locked; only the chair can reopen it, with a reason.
 5. **Roles.** The secretary (and the operator at the command line) manage the session,
    experts, applications, assignments and conflicts of interest, but do not score. The
-   chair alone writes the consensus, reopens and finalizes.
-6. **Finalized is read-only.** Nobody writes anything about a finalized application.
+   chair alone writes the consensus, reopens and finalizes, and scores only when the
+   session's rule ``chair_scores`` says so (本工具默认规则: not). The analyst reads the
+   applications (for the explorer), nothing of the reviews.
+6. **Finalized is read-only.** Nobody writes anything about a finalized application — until
+   a revised version, accepted only after 修改完善后推荐, opens the next review round.
+7. **The secretary sees progress, not scores.** Before an application is finalized the
+   secretary sees who has submitted (the progress grid), never a score, an opinion or a
+   figure (本工具默认规则: the secretary organises the meeting but does not take part in
+   the judgement, so nothing they see can sway it).
 """
 
 from __future__ import annotations
 
 from nzc_review.store.base import (
+    APPLICATION_READER_ROLES,
     MANAGING_ROLES,
     READ_ALL_ROLES,
     SCORING_ROLES,
@@ -31,6 +39,8 @@ from nzc_review.store.base import (
 
 __all__ = [
     "can_read_all",
+    "can_read_applications",
+    "require_can_see_scores",
     "require_can_read_reviews",
     "require_can_score",
     "require_chair",
@@ -47,6 +57,25 @@ def _app(app_id: str) -> str:
 def can_read_all(actor: Actor) -> bool:
     """The chair, the secretary and the operator read every record."""
     return actor.role in READ_ALL_ROLES
+
+
+def can_read_applications(actor: Actor) -> bool:
+    """Every application (not the reviews): the chair, the secretary, the operator and the
+    analyst."""
+    return actor.role in APPLICATION_READER_ROLES
+
+
+def require_can_see_scores(actor: Actor, app_id: str, *, finalized: bool) -> None:
+    """Rule 7: the secretary reads scores, opinions and figures of finalized applications
+    only."""
+    if actor.role == "secretary" and not finalized:
+        raise PermissionDenied(
+            actor.describe(),
+            "read the scores",
+            _app(app_id),
+            "the secretary sees the scores and opinions once the application is finalized",
+            "scores_hidden",
+        )
 
 
 def require_manager(actor: Actor, action: str, target: str) -> None:
@@ -120,19 +149,29 @@ def require_can_score(
     assigned: bool,
     conflicted: bool,
     submitted: bool,
+    chair_scores: bool = True,
 ) -> None:
     """May ``actor`` write the review of ``expert_id`` for ``app_id`` (save or submit)?
 
-    Checks, in order: role (secretary/operator do not score), own record, finalized,
-    assignment, conflict of interest, lock.
+    Checks, in order: role (secretary/operator/analyst do not score; the chair only under
+    the session's rule ``chair_scores``), own record, finalized, assignment, conflict of
+    interest, lock.
     """
     if actor.role not in SCORING_ROLES:
         raise PermissionDenied(
             actor.describe(),
             action,
             _app(app_id),
-            f"the {actor.role} manages the session but does not score",
+            f"the {actor.role} does not score",
             "role",
+        )
+    if actor.role == "chair" and not chair_scores:
+        raise PermissionDenied(
+            actor.describe(),
+            action,
+            _app(app_id),
+            "the session's rules say the chair does not score (chair_scores: false)",
+            "chair_not_scoring",
         )
     if actor.expert_id != expert_id:
         raise PermissionDenied(

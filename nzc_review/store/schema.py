@@ -4,6 +4,11 @@ A migration is a number and SQL text (several statements). :func:`migrate` bring
 database from the version recorded in ``schema_version`` up to the last migration, all
 pending steps in one ``BEGIN IMMEDIATE`` transaction: either every step is applied or none.
 To change the schema, append a step; never edit a released one.
+
+A step that rebuilds a table (SQLite cannot change a CHECK constraint in place) is marked
+``rebuilds``: foreign keys are switched off around the transaction and checked with
+``PRAGMA foreign_key_check`` before it commits, the procedure of
+https://www.sqlite.org/lang_altertable.html#otheralter.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ class Migration:
     version: int
     description: str
     sql: str
+    rebuilds: bool = False
 
 
 _V1 = """
@@ -164,9 +170,64 @@ BEGIN
 END;
 """
 
+# The panel's figures as computed at finalization from the final reviews, with the rule that
+# produced them (nzc_review.figures); written once, when the chair finalizes.
+_V2 = """
+CREATE TABLE finalized_figures (
+    app_id       TEXT PRIMARY KEY REFERENCES applications (id),
+    app_version  INTEGER NOT NULL,
+    figures_json TEXT NOT NULL,
+    rule_json    TEXT NOT NULL,
+    computed_at  TEXT NOT NULL
+);
+"""
+
+# The analyst role (the experts table rebuilt for its wider CHECK, same columns and rows);
+# the version a consensus judged; closed review rounds (a revised version accepted after
+# 修改完善后推荐 opens the next round, and the closed one is kept whole).
+_V3 = """
+CREATE TABLE experts_v3 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    name         TEXT NOT NULL CHECK (length(trim(name)) > 0),
+    organisation TEXT NOT NULL,
+    title        TEXT,
+    field        TEXT,
+    county       TEXT,
+    role         TEXT NOT NULL CHECK (role IN ('expert', 'chair', 'secretary', 'analyst')),
+    token_hash   TEXT NOT NULL UNIQUE,
+    active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at   TEXT NOT NULL
+);
+INSERT INTO experts_v3 (id, name, organisation, title, field, county, role, token_hash, active,
+                        created_at)
+    SELECT id, name, organisation, title, field, county, role, token_hash, active, created_at
+    FROM experts;
+DROP TABLE experts;
+ALTER TABLE experts_v3 RENAME TO experts;
+
+ALTER TABLE consensus ADD COLUMN app_version INTEGER;
+
+CREATE TABLE review_rounds (
+    app_id         TEXT NOT NULL REFERENCES applications (id),
+    round          INTEGER NOT NULL CHECK (round >= 1),
+    app_version    INTEGER NOT NULL CHECK (app_version >= 1),
+    finalized_at   TEXT,
+    finalized_by   TEXT,
+    finalize_note  TEXT,
+    consensus_json TEXT,
+    figures_json   TEXT,
+    reviews_json   TEXT NOT NULL,
+    closed_at      TEXT NOT NULL,
+    closed_by      TEXT NOT NULL,
+    PRIMARY KEY (app_id, round)
+);
+"""
+
 #: Every schema step, in order. Append new steps; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "review sessions, experts, applications, conflicts, reviews, audit", _V1),
+    Migration(2, "panel figures kept with each finalized application", _V2),
+    Migration(3, "analyst role, the version a consensus judged, closed review rounds", _V3, True),
 )
 
 
@@ -219,6 +280,22 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
     have = current_version(conn)
     if have == latest:
         return have
+    rebuilds = any(m.rebuilds for m in migrations if m.version > have)
+    keys_on = bool(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+    if rebuilds and keys_on:
+        conn.execute("PRAGMA foreign_keys = OFF")  # before the transaction: a no-op inside
+    try:
+        _apply(conn, migrations, latest, check_keys=rebuilds)
+    finally:
+        if rebuilds and keys_on:
+            conn.execute("PRAGMA foreign_keys = ON")
+    return latest
+
+
+def _apply(
+    conn: sqlite3.Connection, migrations: Sequence[Migration], latest: int, *, check_keys: bool
+) -> None:
+    """The pending steps in one transaction (see :func:`migrate`)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.execute(
@@ -240,8 +317,9 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
                 "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
                 (step.version, step.description, utc_now()),
             )
+        if check_keys and conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise StoreError("the schema upgrade would break references between records")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return latest

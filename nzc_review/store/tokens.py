@@ -16,13 +16,17 @@ import hashlib
 import secrets
 
 __all__ = [
+    "CHAIR_PAGE",
     "DEFAULT_BASE_URL",
     "EXPERT_PAGE",
+    "EXPLORER_PAGE",
+    "ROLE_PAGES",
     "TOKEN_BYTES",
     "check_token_shape",
     "hash_token",
     "new_token",
     "personal_link",
+    "role_links",
 ]
 
 #: Random bytes in a token (``secrets.token_urlsafe(24)`` → 32 characters).
@@ -49,6 +53,19 @@ def check_token_shape(token: object) -> bool:
 DEFAULT_BASE_URL = "http://127.0.0.1:8866"
 #: The expert's review page, relative to the base URL.
 EXPERT_PAGE = "voila/render/expert_review.ipynb"
+#: The chair's dashboard (the secretary's progress view), relative to the base URL.
+CHAIR_PAGE = "voila/render/chair_dashboard.ipynb"
+#: The explorer (候选项目分析), relative to the base URL.
+EXPLORER_PAGE = "voila/render/explorer.ipynb"
+#: The pages a person of each role opens with their token, their own page first: the
+#: expert their review form, the chair the dashboard and the explorer, the secretary the
+#: dashboard (progress; results once finalized), the analyst the explorer.
+ROLE_PAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "expert": (("专家评审 expert review", EXPERT_PAGE),),
+    "chair": (("组长看板 chair dashboard", CHAIR_PAGE), ("候选项目分析 explorer", EXPLORER_PAGE)),
+    "secretary": (("评审进度看板 progress dashboard", CHAIR_PAGE),),
+    "analyst": (("候选项目分析 explorer", EXPLORER_PAGE),),
+}
 
 
 def personal_link(token: str, base_url: str = DEFAULT_BASE_URL, page: str = EXPERT_PAGE) -> str:
@@ -61,3 +78,21 @@ def personal_link(token: str, base_url: str = DEFAULT_BASE_URL, page: str = EXPE
     base = base_url.rstrip("/")
     url = base if base.endswith(".ipynb") else f"{base}/{page.lstrip('/')}"
     return f"{url}?token={quote(token, safe='')}"
+
+
+def role_links(token: str, role: str, base_url: str = DEFAULT_BASE_URL) -> list[tuple[str, str]]:
+    """``(label, link)`` of every page a person of ``role`` opens (:data:`ROLE_PAGES`), their
+    own page first.
+
+    ``base_url`` may be a full page URL (ending in ``.ipynb``): an expert's link is then that
+    URL as is, and the other roles' pages are found next to it.
+    """
+    base = base_url.rstrip("/")
+    pages = ROLE_PAGES.get(role, ROLE_PAGES["expert"])
+    if role == "expert" or not base.endswith(".ipynb"):
+        return [(label, personal_link(token, base_url, page)) for label, page in pages]
+    folder = base.rsplit("/", 1)[0]
+    return [
+        (label, personal_link(token, f"{folder}/{page.rsplit('/', 1)[-1]}", page))
+        for label, page in pages
+    ]
