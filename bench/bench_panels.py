@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def wait_http(url: str, timeout: float = 120) -> None:
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url, timeout=5)
+            return
+        except urllib.error.HTTPError:  # it answers (a page without a token is refused)
             return
         except OSError:
             time.sleep(0.3)
