@@ -91,10 +91,14 @@ def _accounted(forecast: Forecast) -> dict[int, float]:
 
 
 def macc_figure(costs: CostResult) -> Figure:
-    """Marginal abatement cost curve: width = yearly reduction, height = cost per tCO2."""
+    """Marginal abatement cost curve: width = yearly reduction, height = cost per tCO2.
+
+    Each bar carries its number only; the legend below names the projects with their cost,
+    so labels never overlap however narrow a bar is."""
     cjk_font()
-    fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
     curve = costs.curve()
+    rows = (len(curve) + 1) // 2
+    fig, ax = plt.subplots(figsize=(8, 3.4 + 0.22 * rows), dpi=110)
     if not curve:
         ax.text(0.5, 0.5, "重点项目缺少投资或减排量数据", ha="center", va="center",
                 transform=ax.transAxes)
@@ -103,15 +107,19 @@ def macc_figure(costs: CostResult) -> Figure:
     x = 0.0
     palette = plt.get_cmap("tab10")
     top = max(p.cost_cny_per_tco2 for p in curve) or 1.0
+    handles = []
     for i, p in enumerate(curve):
         width = p.reduction_tco2_per_year / 1e4
-        ax.add_patch(Rectangle((x, 0), width, p.cost_cny_per_tco2, color=palette(i % 10),
-                               alpha=0.8))
-        ax.text(x + width / 2, p.cost_cny_per_tco2 + top * 0.02, p.name, ha="center",
-                va="bottom", fontsize=7, rotation=90 if width < (x + width) * 0.08 else 0)
+        handles.append(ax.add_patch(Rectangle(
+            (x, 0), width, p.cost_cny_per_tco2, color=palette(i % 10), alpha=0.8,
+            label=f"{i + 1}. {p.name}（{p.cost_cny_per_tco2:,.0f} 元/吨）")))
+        ax.text(x + width / 2, p.cost_cny_per_tco2 + top * 0.02, str(i + 1), ha="center",
+                va="bottom", fontsize=8)
         x += width
     ax.set_xlim(0, x * 1.02)
-    ax.set_ylim(0, top * 1.35)
+    ax.set_ylim(0, top * 1.15)
+    ax.legend(handles=handles, fontsize=8, ncols=2, loc="upper center",
+              bbox_to_anchor=(0.5, -0.16), frameon=False)
     ax.set_xlabel("累计年减排量（万吨CO2/年）")
     ax.set_ylabel("单位减排成本（元/吨CO2）")
     ax.set_title(f"边际减排成本曲线（折现率 {costs.discount_rate:.0%}，年化投资）")

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from nzc_review.errors import NzcError
 
@@ -105,6 +104,20 @@ def _expert_weights(w: ArrayLike, k: int, name: str = "expert_weights") -> NDArr
 # --------------------------------------------------------------------------------------
 
 
+def _trim(trim: object) -> int:
+    """``trim`` as a whole number of at least 0 (``1.0`` is 1; ``1.5``, ``True``, ``"1"`` are
+    refused)."""
+    if isinstance(trim, bool | np.bool_) or not isinstance(trim, int | float | np.integer | np.floating):
+        raise PanelError(
+            f"must be a whole number of at least 0, got {trim!r}", name="trim", value=trim
+        )
+    if not (np.isfinite(trim) and float(trim).is_integer() and trim >= 0):
+        raise PanelError(
+            f"must be a whole number of at least 0, got {trim!r}", name="trim", value=trim
+        )
+    return int(trim)
+
+
 def trimmed_mean(scores: ArrayLike, trim: int = 1) -> float:
     """Mean after dropping the ``trim`` highest and ``trim`` lowest scores.
 
@@ -114,11 +127,11 @@ def trimmed_mean(scores: ArrayLike, trim: int = 1) -> float:
     Raises
     ------
     PanelError
-        Fewer than ``2 * trim + 1`` scores, NaN, not 1-D, or negative ``trim``.
+        Fewer than ``2 * trim + 1`` scores, NaN, not 1-D, or ``trim`` not a whole number of
+        at least 0.
     """
     s = _array(scores, "scores", ndim=1)
-    if trim < 0:
-        raise PanelError("trim must be >= 0", name="trim", value=trim)
+    trim = _trim(trim)
     need = 2 * trim + 1
     if s.shape[0] < need:
         raise PanelError(
@@ -204,6 +217,7 @@ def summarize(
         How many highest and lowest to drop for the trimmed mean.
     """
     s = _array(scores, "scores", ndim=2)
+    trim = _trim(trim)
     e, c = s.shape
     lam = np.full(e, 1.0 / e) if expert_weights is None else _expert_weights(expert_weights, e)
     if criteria_weights is None:
@@ -353,6 +367,8 @@ def kendall_w(ratings: ArrayLike, ties: bool = True) -> KendallW:
         raise PanelError(
             f"Kendall's W needs at least 2 raters and 2 items, got {m} x {n}", name="ratings"
         )
+    from scipy import stats  # here, not at import: 1.5 s of a panel kernel's start
+
     r = stats.rankdata(x, axis=1)
     rank_sums = r.sum(axis=0)
     s = float(((rank_sums - m * (n + 1) / 2.0) ** 2).sum())
@@ -511,8 +527,14 @@ def icc_anova(scores: ArrayLike) -> ICCAnova:
     ss_total = float(((x - gm) ** 2).sum())
     ss_rows = float(k * ((x.mean(axis=1) - gm) ** 2).sum())
     ss_cols = float(n * ((x.mean(axis=0) - gm) ** 2).sum())
-    ss_within = ss_total - ss_rows
+    # Sums of squares that differ from zero by rounding only are zero: otherwise identical
+    # targets would give ICC values made of floating-point noise (e.g. -0.5).
+    tol = 1e-10 * ss_total
+    ss_rows, ss_cols = (0.0 if v <= tol else v for v in (ss_rows, ss_cols))
+    ss_within = max(ss_total - ss_rows, 0.0)
+    ss_within = 0.0 if ss_within <= tol else ss_within
     ss_err = ss_within - ss_cols
+    ss_err = 0.0 if ss_err <= tol else ss_err
     return ICCAnova(
         ss_rows / (n - 1),
         ss_within / (n * (k - 1)),
@@ -523,32 +545,33 @@ def icc_anova(scores: ArrayLike) -> ICCAnova:
     )
 
 
-def _icc11(a: ICCAnova) -> float:
-    return (a.bms - a.wms) / (a.bms + (a.k - 1) * a.wms)
+def _icc11(a: ICCAnova) -> tuple[float, float]:
+    return a.bms - a.wms, a.bms + (a.k - 1) * a.wms
 
 
-def _icc21(a: ICCAnova) -> float:
-    return (a.bms - a.ems) / (a.bms + (a.k - 1) * a.ems + a.k * (a.jms - a.ems) / a.n)
+def _icc21(a: ICCAnova) -> tuple[float, float]:
+    return a.bms - a.ems, a.bms + (a.k - 1) * a.ems + a.k * (a.jms - a.ems) / a.n
 
 
-def _icc31(a: ICCAnova) -> float:
-    return (a.bms - a.ems) / (a.bms + (a.k - 1) * a.ems)
+def _icc31(a: ICCAnova) -> tuple[float, float]:
+    return a.bms - a.ems, a.bms + (a.k - 1) * a.ems
 
 
-def _icc1k(a: ICCAnova) -> float:
-    return (a.bms - a.wms) / a.bms
+def _icc1k(a: ICCAnova) -> tuple[float, float]:
+    return a.bms - a.wms, a.bms
 
 
-def _icc2k(a: ICCAnova) -> float:
-    return (a.bms - a.ems) / (a.bms + (a.jms - a.ems) / a.n)
+def _icc2k(a: ICCAnova) -> tuple[float, float]:
+    return a.bms - a.ems, a.bms + (a.jms - a.ems) / a.n
 
 
-def _icc3k(a: ICCAnova) -> float:
-    return (a.bms - a.ems) / a.bms
+def _icc3k(a: ICCAnova) -> tuple[float, float]:
+    return a.bms - a.ems, a.bms
 
 
-#: The six forms of Shrout & Fleiss (1979): single rater and mean of k raters.
-ICC_KINDS: dict[str, Callable[[ICCAnova], float]] = {
+#: The six forms of Shrout & Fleiss (1979): single rater and mean of k raters, each as
+#: ``(numerator, denominator)`` of its formula.
+ICC_KINDS: dict[str, Callable[[ICCAnova], tuple[float, float]]] = {
     "ICC(1,1)": _icc11,
     "ICC(2,1)": _icc21,
     "ICC(3,1)": _icc31,
@@ -591,16 +614,34 @@ def icc(scores: ArrayLike, kind: str = "ICC(2,1)") -> float:
         ``"ICC(1,1)"``, ``"ICC(2,1)"``, ``"ICC(3,1)"``, ``"ICC(1,k)"``, ``"ICC(2,k)"`` or
         ``"ICC(3,k)"`` (short forms ``"ICC2"``, ``"ICC2k"`` accepted).
 
+    A form whose denominator is zero is undefined and raises :class:`PanelError` rather
+    than dividing by zero: every ``k`` form and ``ICC(3,1)`` when all targets have the same
+    mean score and no residual (e.g. identical rows), ``ICC(1,k)`` and ``ICC(3,k)`` whenever
+    all targets share a mean. Sums of squares within ``1e-10`` of the total are taken as
+    zero (rounding), so identical targets never yield noise such as ``-0.5``. A defined form
+    may be negative (the disagreement within targets exceeds the differences between them;
+    conventionally read as no reliability): with all targets sharing a mean, ``ICC(1,1)`` is
+    its lower bound ``-1/(k-1)`` and ``ICC(2,1)`` and ``ICC(2,k)`` are 0 or undefined.
+
     Raises
     ------
     PanelError
-        Unknown kind, NaN, fewer than 2 targets or raters, or no variance at all.
+        Unknown kind, NaN, fewer than 2 targets or raters, no variance at all, or a form
+        that is undefined for these scores (its denominator is zero).
     """
     key = _icc_key(kind)
     a = icc_anova(scores)
     if a.bms == 0 and a.wms == 0:
         raise PanelError("all scores are identical; the ICC is undefined", name="scores")
-    return float(ICC_KINDS[key](a))
+    num, den = ICC_KINDS[key](a)
+    if den <= 0:
+        why = (
+            "all targets have the same mean score (no variance between targets)"
+            if a.bms == 0
+            else "the mean squares leave its denominator at zero"
+        )
+        raise PanelError(f"{key} is undefined for these scores: {why}", name="scores")
+    return float(num / den)
 
 
 # --------------------------------------------------------------------------------------

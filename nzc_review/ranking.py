@@ -433,7 +433,7 @@ def rank_stability(
     method: str = "topsis",
     n_samples: int = 10_000,
     concentration: float = 100.0,
-    top_k: int = 3,
+    top_k: int | None = None,
     percentiles: tuple[float, float] = (5.0, 95.0),
     seed: int | np.random.Generator | None = None,
     normalization: str | None = None,
@@ -458,7 +458,8 @@ def rank_stability(
     concentration:
         Dirichlet concentration (> 0).
     top_k:
-        The k of "probability of being in the top k".
+        The k of "probability of being in the top k"; default 3, or the number of
+        candidates when there are fewer (with 2 candidates, the top 2 is everyone).
     seed:
         Seed (or a ``numpy.random.Generator``) for reproducible samples.
     normalization:
@@ -485,6 +486,10 @@ def rank_stability(
         raise RankingError("must be at least 1", name="n_samples", value=n_samples)
     if not (concentration > 0 and np.isfinite(concentration)):
         raise RankingError("must be a positive number", name="concentration", value=concentration)
+    if top_k is None:
+        top_k = min(3, m)
+    if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer):
+        raise RankingError("must be a whole number", name="top_k", value=top_k)
     if not 1 <= int(top_k) <= m:
         raise RankingError(
             f"must be between 1 and the number of candidates ({m})", name="top_k", value=top_k

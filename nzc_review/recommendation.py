@@ -304,7 +304,7 @@ def recommend(
     reasons.append(
         Reason(
             f"score_band_{score_band.code}",
-            f"专家组评分 {_fmt(t)} 分，属于“{score_band.label}”档（{span}）。",
+            f"专家组评分 {t:.2f} 分，属于“{score_band.label}”档（{span}）。",  # as printed
         )
     )
 

@@ -10,8 +10,10 @@ import os
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
+if TYPE_CHECKING:  # nbformat imports jsonschema's format checkers: seconds, for a type name
+    import nbformat
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 REPORTS_DIR = Path(os.environ.get("NZC_REPORTS_DIR", PROJECT_ROOT / "reports"))

@@ -23,7 +23,9 @@ STYLE = """
   border-bottom: 2px solid #2e7d32; padding-bottom: 2pt; }
 .nzc table { border-collapse: collapse; width: 100%; margin: 4pt 0 8pt; table-layout: auto; }
 .nzc th, .nzc td { border: 1px solid #bbb; padding: 2pt 4pt; vertical-align: top;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
+.nzc .nowrap, .nzc td.code { white-space: nowrap; }
+.nzc th { word-break: keep-all; } .nzc th.long { word-break: normal; }
 .nzc th { background: #eef3ee; font-weight: 600; }
 .nzc .num { text-align: right; white-space: nowrap; }
 .nzc .met { color: #1b5e20; font-weight: 600; } .nzc .not_met { color: #b71c1c; font-weight: 700; }
@@ -76,7 +78,9 @@ def style() -> str:
 
 
 def title_block(ev, evaluated_on: _dt.date | None = None) -> str:
-    day = (evaluated_on or _dt.date.today()).isoformat()
+    from nzc_review.dates import date_zh
+
+    day = date_zh(evaluated_on or _dt.date.today())
     period = f"{ev.period['start']}—{ev.period['end']}年" if ev.period else "未填写"
     rows = [("申报单位", ev.organization or "未填写"), ("所在县（区）", ev.county or "—"),
             ("试点类型", ev.pilot_type_zh), ("申报编号", ev.id), ("基准年", f"{ev.base_year}年"),
@@ -124,9 +128,10 @@ def compliance_table(ev) -> str:
                          else "未提供基准值")
         cls = " class='core'" if r.type == "core" else ""
         rows.append(
-            f"<tr{cls}><td class='code'>{r.code}</td><td>{_e(r.category)}</td><td>{_e(r.name_zh)}</td>"
-            f"<td>{_e(catalog.display_reference(r.reference))}</td>"
-            f"<td>{catalog.INDICATOR_TYPE_ZH[r.type]}</td><td class='num'>{_v(r.current)}</td>"
+            f"<tr{cls}><td class='code'>{r.code}</td><td class='nowrap'>{_e(r.category)}</td>"
+            f"<td>{_e(r.name_zh)}</td><td>{_e(catalog.display_reference(r.reference))}</td>"
+            f"<td class='nowrap'>{catalog.INDICATOR_TYPE_ZH[r.type]}</td>"
+            f"<td class='num'>{_v(r.current)}</td>"
             f"<td>{_status(r.current_status)}</td><td class='num'>{_v(r.target)}</td>"
             f"<td>{_status(r.target_status)}</td><td>{'；'.join(notes)}</td></tr>")
     cats = "".join(
@@ -203,7 +208,8 @@ def accounting_table(ev) -> str:
         for u in acc.years[y].factors:
             factors[(u.key, u.scope, u.year)] = u
     frows = "".join(
-        f"<tr><td>{_e(SOURCE_ZH.get(u.field, u.field))}</td><td>{u.value:g} {_e(u.unit)}</td>"
+        f"<tr><td class='nowrap'>{_e(SOURCE_ZH.get(u.field, u.field))}</td>"
+        f"<td>{u.value:g} {_e(u.unit)}</td>"
         f"<td>{_e(u.scope)} {u.year}</td><td>{_e(u.source)}"
         f"{'' if u.verified else '（未与原文核对）'}</td></tr>" for u in factors.values())
     warnings = "".join(f"<li>{_e(w)}</li>" for w in acc.warnings)
@@ -247,7 +253,7 @@ def projects_table(ev) -> str:
         period = f"{p.get('start_year') or '—'}—{p.get('end_year') or '—'}"
         rows.append(
             f"<tr><td>{_e(p['name'])}</td><td>{_e(p.get('content'))}</td><td>{_e(p.get('plan'))}</td>"
-            f"<td>{_e(p.get('owner'))}</td><td>{period}</td>"
+            f"<td>{_e(p.get('owner'))}</td><td class='nowrap'>{period}</td>"
             f"<td class='num'>{_n(p.get('expected_reduction_tco2_per_year'))}</td>"
             f"<td class='num'>{_n(p.get('investment_10k_cny'))}</td>"
             f"<td class='num'>{_n(c.cost_cny_per_tco2) if c and c.note is None else _e(c.note if c else '')}</td></tr>")

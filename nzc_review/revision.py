@@ -2,7 +2,10 @@
 required revisions of the panel's consensus were addressed.
 
 An applicant's revised application is imported into the session as a new version
-(``import_file``: same id, different content → version n+1; every version is kept). Then:
+(``import_file``: same id, different content → version n+1; every version is kept). An
+application the panel finalized with 修改完善后推荐 takes its revised file as the next review
+round: the finalized round is kept whole (:meth:`nzc_review.store.SQLiteStore.rounds`) and the
+application is open again at the new version. Then:
 
 * :func:`diff_applications` (pure) compares two snapshots: indicator by indicator (added,
   removed, changed — which of current / target / benchmark / unit / evidence / basis / note),
@@ -33,10 +36,11 @@ A revision without a section tag cannot be judged by the heuristic: it is listed
 **需人工核对** (check by hand). 已修改 means only that the applicant changed that part of the
 application, not that the change satisfies the panel: the panel still reads it.
 
-Which consensus: the one in force when the newer version was imported — the last consensus
-the chair set before that import, read from the audit trail (the store keeps only the latest
-consensus, with no version reference). When the chair set none before the import, the current
-consensus is used, and :attr:`RevisionReport.consensus_source` says so.
+Which consensus: the one that judged the earlier version — the consensus of the closed review
+round on that version, when the revised file opened a new round; otherwise the last consensus
+the chair set before the newer version was imported, read from the audit trail. When the chair
+set none before the import, the current consensus is used, and
+:attr:`RevisionReport.consensus_source` says so.
 """
 
 from __future__ import annotations
@@ -47,9 +51,10 @@ from functools import cache
 from typing import Any, Literal
 
 from nzc_review import catalog
+from nzc_review.dates import date_zh
 from nzc_review.errors import NzcError
 from nzc_review.opinion.consensus import Revision, parse_consensus, section_label
-from nzc_review.store.base import Actor, ReviewStore
+from nzc_review.store.base import RECOMMENDATION_ZH, Actor, ReviewStore
 
 __all__ = [
     "CHECK_STATUS_ZH",
@@ -459,10 +464,33 @@ class RevisionReport:
         return data
 
 
+def _consensus_of_round(
+    store: ReviewStore, actor: Actor, app_id: str, version: int
+) -> tuple[str | None, str] | None:
+    """The consensus of the last closed review round that judged ``version`` (``None``
+    when no closed round did)."""
+    rounds = getattr(store, "rounds", None)
+    if not callable(rounds):
+        return None
+    for r in reversed(rounds(actor, app_id)):
+        if r.app_version == version and r.consensus is not None:
+            said = RECOMMENDATION_ZH.get(r.recommendation or "", "未定")
+            when = f"，定稿于 {date_zh(r.finalized_at)}" if r.finalized_at else ""
+            return (
+                r.consensus.opinion,
+                f"第 {r.round} 轮评审对第 {version} 版的专家组意见（结论：{said}{when}）",
+            )
+    return None
+
+
 def _consensus_before(
-    store: ReviewStore, actor: Actor, app_id: str, to_version: int
+    store: ReviewStore, actor: Actor, app_id: str, to_version: int, from_version: int
 ) -> tuple[str | None, str]:
-    """The consensus opinion as last set before version ``to_version`` was imported."""
+    """The consensus that judged ``from_version``: its closed round's, else the one last set
+    before version ``to_version`` was imported."""
+    closed = _consensus_of_round(store, actor, app_id, from_version)
+    if closed is not None:
+        return closed
     events = store.events(actor)
     marker = next(
         (
@@ -536,7 +564,7 @@ def compare_versions(
     old = store.application_snapshot(actor, app_id, from_version)
     new = store.application_snapshot(actor, app_id, to_version)
     diff = diff_applications(old, new, from_version=from_version, to_version=to_version)
-    text, source = _consensus_before(store, actor, app_id, to_version)
+    text, source = _consensus_before(store, actor, app_id, to_version, from_version)
     checks = check_revisions(parse_consensus(text).revisions, diff)
     return RevisionReport(
         app_id=app_id,

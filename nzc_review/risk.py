@@ -27,13 +27,46 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from nzc_review.derive import latest_accounted_year
+from nzc_review.errors import NzcError
 from nzc_review.forecast import denominator, project_effects, required_reductions
 from nzc_review.model import Application
 
 
+class RiskModelError(NzcError, ValueError):
+    """A :class:`RiskModel` that cannot be simulated; ``name`` is the field."""
+
+    def __init__(self, message: str, *, name: str, value: object = None):
+        self.name = name
+        self.value = value
+        super().__init__(f"{name}: {message}")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _finite(value: object) -> bool:
+    return (
+        isinstance(value, int | float | np.integer | np.floating)
+        and not isinstance(value, bool | np.bool_)
+        and bool(np.isfinite(value))
+    )
+
+
 @dataclass(frozen=True)
 class RiskModel:
-    """Distributions of the Monte Carlo (all configurable)."""
+    """Distributions of the Monte Carlo (all configurable).
+
+    Raises
+    ------
+    RiskModelError
+        A field the simulation cannot use: ``draws`` not a whole number of at least 1;
+        delay years not whole numbers of at least 0 (a project is not finished early by the
+        delay model); probabilities not finite, negative, or not summing to 1; delivered
+        fractions not finite or not ``0 ≤ low ≤ mode ≤ high``; ``growth_sd`` not a finite
+        number of at least 0 (NaN would silently turn every draw's emissions into NaN and
+        the risk into 0 %).
+    """
 
     draws: int = 10_000
     seed: int = 20231228
@@ -45,18 +78,54 @@ class RiskModel:
     growth_sd: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.draws < 1:
-            raise ValueError("draws must be at least 1")
-        if len(self.delay_years) != len(self.delay_probabilities):
-            raise ValueError("delay_years and delay_probabilities differ in length")
-        if any(p < 0 for p in self.delay_probabilities) or not np.isclose(
-            sum(self.delay_probabilities), 1.0
-        ):
-            raise ValueError("delay probabilities must be non-negative and sum to 1")
+        if not _whole(self.draws) or self.draws < 1:
+            raise RiskModelError(
+                f"must be a whole number of at least 1, got {self.draws!r}",
+                name="draws",
+                value=self.draws,
+            )
+        if not _whole(self.seed):
+            raise RiskModelError(
+                f"must be a whole number, got {self.seed!r}", name="seed", value=self.seed
+            )
+        if len(self.delay_years) == 0 or len(self.delay_years) != len(self.delay_probabilities):
+            raise RiskModelError(
+                "delay_years and delay_probabilities must be non-empty and of the same length",
+                name="delay_years",
+            )
+        for i, y in enumerate(self.delay_years):
+            if not _whole(y) or y < 0:
+                raise RiskModelError(
+                    f"a delay must be a whole number of years of at least 0, got {y!r}",
+                    name=f"delay_years[{i}]",
+                    value=y,
+                )
+        for i, p in enumerate(self.delay_probabilities):
+            if not _finite(p) or p < 0:
+                raise RiskModelError(
+                    f"must be a finite number of at least 0, got {p!r}",
+                    name=f"delay_probabilities[{i}]",
+                    value=p,
+                )
+        if not np.isclose(sum(self.delay_probabilities), 1.0):
+            raise RiskModelError(
+                f"must sum to 1, got {sum(self.delay_probabilities):g}",
+                name="delay_probabilities",
+            )
+        for key in ("delivery_low", "delivery_mode", "delivery_high", "growth_sd"):
+            value = getattr(self, key)
+            if not _finite(value):
+                raise RiskModelError(f"must be a finite number, got {value!r}", name=key, value=value)
         if not 0 <= self.delivery_low <= self.delivery_mode <= self.delivery_high:
-            raise ValueError("delivery fractions must satisfy 0 ≤ low ≤ mode ≤ high")
+            raise RiskModelError(
+                "delivered fractions must satisfy 0 ≤ low ≤ mode ≤ high, got "
+                f"{self.delivery_low:g}, {self.delivery_mode:g}, {self.delivery_high:g}",
+                name="delivery_low",
+            )
         if self.growth_sd < 0:
-            raise ValueError("growth_sd must be non-negative")
+            raise RiskModelError(
+                f"must be at least 0, got {self.growth_sd!r}", name="growth_sd", value=self.growth_sd
+            )
 
     def describe_zh(self) -> str:
         delays = "，".join(

@@ -215,7 +215,13 @@ def test_ranking_ties_and_public_notice(meeting):
     assert set(listed) == {NAMES[a] for a in (PARK, REGION, CAMPUS, COMMERCIAL)}
     assert listed[0] == NAMES[PARK]
     row = next(r for r in notice.iter_rows(min_row=2, values_only=True) if r[1] == NAMES[CAMPUS])
-    assert row[2:] == ("示例职业技术学院（示例）", "金城江区", "近零碳排放校园", "修改完善后推荐")
+    assert row[2:] == (
+        "示例职业技术学院（示例）",
+        "金城江区",
+        "近零碳排放校园",
+        "修改完善后推荐",
+        round(expected[CAMPUS], 2),
+    )
     assert NAMES[COMMUNITY] not in (out / "public_notice.html").read_text(encoding="utf-8")
     scores = openpyxl.load_workbook(out / "scores.xlsx")["评分"]
     assert scores.max_row - 1 == sum(len(v) for v in SCORES.values())

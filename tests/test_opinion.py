@@ -211,16 +211,20 @@ def test_collect_opinion_counts_submitted_unrecused_reviews(panel):
     assert "回避（利益冲突）：专家C" in html and "未提交评分：专家D" in html
 
 
-def test_chair_total_overrides_and_disagreement_is_noted(panel):
+def test_the_total_is_computed_and_disagreement_is_noted(panel):
     _finish_park(
-        panel, total=55.0, recommendation="recommend", minority="专家B认为应修改完善后推荐。"
+        panel, recommendation="do_not_recommend", minority="专家B认为应修改完善后推荐。"
     )
     op = collect_opinion(panel.store, panel.op, PARK, evaluated_on="2024-07-01")
-    assert op.total == 55.0 and op.total_source == "consensus"
-    assert op.rules_result.outcome == "do_not_recommend"  # 55 is below the 60 band
+    totals = sorted(np.mean(x) for x in (
+        [80, 82, 78, 85, 75, 80], [70, 72, 75, 70, 68, 71], [90, 88, 92, 86, 85, 90],
+        [85, 84, 80, 83, 82, 86]))
+    assert op.total == pytest.approx((totals[1] + totals[2]) / 2)
+    assert op.total_source == "computed"
+    assert op.rules_result.outcome == "recommend"
     html = ophtml.recommendation_block(op) + ophtml.aggregate_block(op)
-    assert "组长确认的专家组评分" in html
-    assert "按评分规则计算的结论为“不推荐”，与专家组结论“推荐”不一致" in html
+    assert "组长确认" not in html
+    assert "按评分规则计算的结论为“推荐”，与专家组结论“不推荐”不一致" in html
     assert "2024年7月1日" in ophtml.title_block(op)
     consensus = ophtml.consensus_block(op)
     assert "<h3>少数意见</h3><p>专家B认为应修改完善后推荐。</p>" in consensus
@@ -532,3 +536,64 @@ def test_an_output_folder_with_other_reports_is_refused(rendered, tmp_path):
     with pytest.raises(OpinionError, match="evaluation.html"):
         render_opinion_reports(p.dir, ["T-YQ-LONG"], tmp_path)
     assert (tmp_path / "T-YQ-LONG" / "evaluation.html").is_file()
+
+
+# --- revision tags in a pre-filled consensus; dates as printed -----------------------------------
+
+
+def test_tags_after_a_prefix_and_the_closing_words(panel):
+    from nzc_review.ui.chair import prefill_consensus
+
+    p = panel
+    p.score("a", PARK, [80] * 6, recommendation="recommend_after_revision",
+            revisions="1. 【五、重点项目】补充余热利用项目的可研报告。\n2. 【三】提高 YQ-03 目标。")
+    p.score("b", PARK, [70] * 6, recommendation="recommend_after_revision",
+            revisions="进一步完善碳排放核算。")
+    text = prefill_consensus(p.store.reviews(p.op, PARK)) + "\n\n专家组同意修改完善后推荐。"
+    c = parse_consensus(text)
+    assert [(r.section, r.text) for r in c.revisions] == [
+        ("五", "（专家A）补充余热利用项目的可研报告。"),
+        ("三", "（专家A）提高 YQ-03 目标。"),
+        (None, "（专家B）进一步完善碳排放核算。"),
+    ]
+    assert c.closing == ("专家组同意修改完善后推荐。",)  # not revision item 4
+    p.store.set_consensus(p.chair, PARK, opinion=text, recommendation="recommend_after_revision")
+    block = ophtml.consensus_block(collect_opinion(p.store, p.op, PARK))
+    assert block.count("【未标注章节】") == 1 and "<p>专家组同意修改完善后推荐。</p>" in block
+
+
+def test_a_tag_is_found_after_whatever_precedes_it():
+    c = parse_consensus(
+        "【修改意见】\n1. 专家B认为： [六] 细化年度计划\n2. 按【三、建设目标】的要求提高目标。\n"
+        "3. 【另见纪要】【五】补充可研。\n\n4. 【七】落实资金。\n\n以上意见请于30日内落实。"
+    )
+    assert [(r.section, r.text) for r in c.revisions] == [
+        ("六", "专家B认为：细化年度计划"),
+        ("三", "按【三、建设目标】的要求提高目标。"),  # inside a sentence the tag stays
+        ("五", "【另见纪要】补充可研。"),
+        ("七", "落实资金。"),  # an enumerated paragraph after a blank line is a revision
+    ]
+    assert c.closing == ("以上意见请于30日内落实。",)
+    again = compose_consensus(revisions=c.revisions, closing=c.closing)
+    assert parse_consensus(again).revisions == c.revisions
+    assert parse_consensus(again).closing == c.closing
+
+
+def test_dates_are_printed_as_chinese_days_in_china_time(panel):
+    import dataclasses
+    import datetime as dt
+
+    from nzc_review import report
+    from nzc_review.dates import date_zh
+
+    assert date_zh("2026-12-01T20:07:49.256869Z") == "2026年12月2日"  # 04:07 next day in China
+    assert date_zh("2024-06-30") == "2024年6月30日" and date_zh(dt.date(2026, 1, 5)) == "2026年1月5日"
+    _finish_park(panel)
+    op = collect_opinion(panel.store, panel.op, PARK)
+    app = dataclasses.replace(op.app, status="finalized",
+                              finalized_at="2026-12-01T20:07:49.256869Z")
+    title = ophtml.title_block(dataclasses.replace(op, app=app))
+    assert "<td><b>定稿日期</b></td><td>2026年12月2日</td>" in title
+    assert "T20:07" not in title and "UTC" not in title
+    ev = op.evaluation
+    assert "2026年12月2日" in report.title_block(ev, dt.date(2026, 12, 2))

@@ -24,8 +24,8 @@ ALL_EXAMPLES = (
 
 @dataclass
 class Panel:
-    """A review session: experts ``a``, ``b``, ``c``, the ``chair`` (who scores too) and the
-    secretary ``sec``; the operator ``op``."""
+    """A review session: experts ``a``, ``b``, ``c``, the ``chair`` (who scores too: rule
+    ``chair_scores``) and the secretary ``sec``; the operator ``op``."""
 
     dir: Path
     store: SQLiteStore
@@ -83,7 +83,7 @@ def build_panel(
         name="2024年第一批近零碳排放区试点评审会",
         date=date,
         batch="2024-1",
-        rules={"expert_display": display},
+        rules={"expert_display": display, "chair_scores": True},
         actor=op,
     )
     panel = Panel(directory, store, op)

@@ -312,6 +312,36 @@ class TestErrors:
         with pytest.raises(PanelError, match="identical"):
             panel.icc([[5, 5], [5, 5]])
 
+    @pytest.mark.parametrize(
+        ("scores", "kind"),
+        [
+            ([[80, 90], [90, 80]], "ICC(1,k)"),  # all targets share a mean: BMS = 0
+            ([[80, 90], [90, 80]], "ICC(3,k)"),
+            ([[80, 90], [80, 90]], "ICC(3,1)"),  # and no residual either
+            ([[70, 80, 90], [70, 80, 90]], "ICC(3,1)"),  # identical targets
+            ([[70.1, 80.3, 90.7], [70.1, 80.3, 90.7]], "ICC(3,1)"),  # with rounding noise
+        ],
+    )
+    def test_icc_undefined_forms_raise_a_clear_error(self, scores, kind):
+        with pytest.raises(PanelError, match=r"undefined for these scores: all targets have"):
+            panel.icc(scores, kind)
+
+    def test_icc_defined_forms_at_the_edge(self):
+        # one-way ICC(1,1) of targets sharing a mean is its lower bound -1/(k-1), exactly
+        assert panel.icc([[80, 90], [90, 80]], "ICC(1,1)") == -1.0
+        assert panel.icc([[70, 80, 90], [70, 80, 90]], "ICC(1,1)") == pytest.approx(-0.5)
+        assert panel.icc([[70, 80, 90], [70, 80, 90]], "ICC(2,1)") == 0.0
+
+    @pytest.mark.parametrize("trim", [1.5, True, "1", -1, float("nan")])
+    def test_trim_must_be_a_whole_number(self, trim):
+        with pytest.raises(PanelError, match="trim: must be a whole number"):
+            panel.trimmed_mean([1, 2, 3, 4, 5], trim=trim)
+        with pytest.raises(PanelError, match="trim"):
+            panel.summarize([[1, 2], [3, 4], [5, 6]], trim=trim)
+
+    def test_trim_as_a_whole_float_is_accepted(self):
+        assert panel.trimmed_mean([1, 2, 3, 10], trim=1.0) == 2.5
+
     def test_calibration_and_outlier_errors(self):
         with pytest.raises(PanelError, match="at least 2 experts"):
             panel.calibrate_bias([[1, 2, 3]])

@@ -119,6 +119,16 @@ class TestRankStability:
         s = ranking.sample_weights(w, 200_000, 20.0, np.random.default_rng(0))
         assert s.var(axis=0) == pytest.approx(w * (1 - w) / 21, rel=0.03)
 
+    def test_default_top_k_fits_two_candidates(self):
+        r = ranking.rank_stability([[1, 2], [2, 1]], [0.5, 0.5], n_samples=50, seed=0)
+        assert r.top_k == 2 and r.top_k_probability == pytest.approx([1.0, 1.0])
+        assert ranking.rank_stability(AIRCRAFT, AIRCRAFT_W, AIRCRAFT_BENEFIT, n_samples=10,
+                                      seed=0).top_k == 3
+        with pytest.raises(ranking.RankingError, match="top_k"):
+            ranking.rank_stability([[1, 2], [2, 1]], [0.5, 0.5], n_samples=5, top_k=3)
+        with pytest.raises(ranking.RankingError, match="top_k: must be a whole number"):
+            ranking.rank_stability([[1, 2], [2, 1]], [0.5, 0.5], n_samples=5, top_k=1.5)
+
     def test_zero_weight_criteria_stay_zero(self):
         r = ranking.rank_stability(
             AIRCRAFT, [0.5, 0, 0, 0, 0.5, 0], AIRCRAFT_BENEFIT, n_samples=100, seed=0

@@ -48,7 +48,7 @@ class TestDefaultBands:
 
     def test_reason_text_is_chinese_and_names_the_band(self):
         r = recommend(78.5, "pass")
-        assert r.reasons[0].message == "专家组评分 78.5 分，属于“通过”档（60–85 分）。"
+        assert r.reasons[0].message == "专家组评分 78.50 分，属于“通过”档（60–85 分）。"
 
     def test_outcome_codes_and_labels(self):
         assert {k: v.label for k, v in OUTCOMES.items()} == {

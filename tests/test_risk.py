@@ -93,6 +93,28 @@ def test_invalid_model_rejected(kwargs):
         RiskModel(**kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"growth_sd": float("nan")}, "growth_sd"),  # would silently make the risk 0 %
+        ({"growth_sd": float("inf")}, "growth_sd"),
+        ({"delivery_mode": float("nan")}, "delivery_mode"),
+        ({"delay_years": (0, -1, 2)}, r"delay_years\[1\]"),
+        ({"delay_years": (0, 1.5, 2)}, r"delay_years\[1\]"),
+        ({"delay_probabilities": (0.75, float("nan"), 0.05)}, r"delay_probabilities\[1\]"),
+        ({"draws": 10.0}, "draws"),
+        ({"delay_years": (), "delay_probabilities": ()}, "delay_years"),
+    ],
+)
+def test_invalid_model_names_the_field(kwargs, field):
+    from nzc_review.errors import NzcError
+    from nzc_review.risk import RiskModelError
+
+    with pytest.raises(RiskModelError, match=f"^{field}: ") as info:
+        RiskModel(**kwargs)
+    assert isinstance(info.value, NzcError)
+
+
 def test_no_base_year_gives_no_probability():
     data = minimal_app("campus", emissions_tco2={2023: 5})
     result = delivery_risk(validate_application(data, "t.yaml"))

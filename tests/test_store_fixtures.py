@@ -51,8 +51,8 @@ def application(
 @dataclass
 class Meeting:
     """A ready review session: two applications, experts A and B, expert C (same
-    organisation as the park's applicant: a detected conflict), the chair and the
-    secretary, everything assigned."""
+    organisation as the park's applicant: a detected conflict), the chair (who scores here:
+    rule ``chair_scores``) and the secretary, everything assigned."""
 
     dir: Path
     store: SQLiteStore
@@ -76,11 +76,13 @@ class Meeting:
 
 
 def build_meeting(directory: Path, **options) -> Meeting:
+    rules = {"chair_scores": True, **options.pop("rules", {})}
     store = create_session(
         directory,
         name="第一批评审会",
         date="2024-05-20",
         batch="2024-1",
+        rules=rules,
         actor=Actor.operator("tester"),
         **options,
     )

@@ -17,32 +17,33 @@ makes them:
 
 from __future__ import annotations
 
-from nzc_review.opinion.consensus import (
-    SECTION_NUMBERS,
-    ConsensusText,
-    Revision,
-    compose_consensus,
-    parse_consensus,
-    section_label,
-)
-from nzc_review.opinion.data import (
-    CriterionStats,
-    OpinionError,
-    PanelMember,
-    PanelOpinion,
-    PanelScores,
-    collect_opinion,
-    load_opinion,
-    panel_scores,
-)
-from nzc_review.opinion.reports import ReportRun, render_opinion_reports, run_reports
-from nzc_review.opinion.session import (
-    RankedApplication,
-    SessionOverview,
-    rank_totals,
-    session_overview,
-    write_session_summary,
-)
+import importlib
+from typing import Any
+
+#: Where each public name lives. The modules are imported on first use: the chair's dashboard
+#: needs only the consensus parser, not the report runner (nbformat, jsonschema: seconds of a
+#: panel kernel's start).
+_HOMES = {
+    "SECTION_NUMBERS": "consensus", "ConsensusText": "consensus", "Revision": "consensus",
+    "compose_consensus": "consensus", "parse_consensus": "consensus",
+    "section_label": "consensus",
+    "CriterionStats": "data", "OpinionError": "data", "PanelMember": "data",
+    "PanelOpinion": "data", "PanelScores": "data", "collect_opinion": "data",
+    "load_opinion": "data", "panel_scores": "data",
+    "ReportRun": "reports", "render_opinion_reports": "reports", "run_reports": "reports",
+    "RankedApplication": "session", "SessionOverview": "session", "rank_totals": "session",
+    "session_overview": "session", "write_session_summary": "session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SECTION_NUMBERS",

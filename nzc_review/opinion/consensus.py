@@ -28,11 +28,20 @@ The rules (:func:`parse_consensus`):
 * **Items.** Within a part, a line starting with an enumerator (``1.``, ``1、``, ``（1）``,
   ``(1)``, ``一、``, ``-``, ``•``) starts an item and lines without one continue it; when
   no line of the part is enumerated, every non-empty line is an item.
-* **Outline sections.** A 修改意见 item may start with a tag naming the section of the
+* **What is a revision.** The 修改意见 part is its first paragraph (the lines up to the
+  first blank line) and every later paragraph whose first line is enumerated or carries a
+  section tag. Any other paragraph after a blank line — typically the chair's closing
+  sentence (``专家组同意修改完善后推荐。``) — is not a revision: it is kept as
+  :attr:`ConsensusText.closing` and printed after the revisions. So only tagged lines and
+  lines under 修改意见 become revision items, and the revision round
+  (:mod:`nzc_review.revision`) never checks a closing remark.
+* **Outline sections.** A 修改意见 item may carry a tag naming the section of the
   application outline (附件2, 一…八) it concerns: ``【五、重点项目】``, ``【五】``,
-  ``[五]``, ``【重点项目】`` or ``【附件2 五】``. The tag is taken off the text and kept
-  as :attr:`Revision.section` (``"五"``). A bracket that names no section stays in the text
-  and the item is untagged (``section=None``).
+  ``[五]``, ``【重点项目】`` or ``【附件2 五】``, anywhere on its first line — whatever
+  precedes it (an expert's label ``（专家A）``, a few words) stays in the text. The first
+  tag that names a section is taken off the text and kept as :attr:`Revision.section`
+  (``"五"``). A bracket that names no section stays in the text and the item is untagged
+  (``section=None``).
 
 :func:`compose_consensus` writes this form from structured parts (what a dashboard holds:
 a list of ``{section, text}`` revisions), and ``parse_consensus(compose_consensus(...))``
@@ -54,8 +63,10 @@ __all__ = [
     "Revision",
     "compose_consensus",
     "parse_consensus",
+    "find_tag",
     "section_label",
     "section_title",
+    "split_items",
 ]
 
 #: The outline sections of 附件2, in order.
@@ -87,7 +98,7 @@ _ENUM = re.compile(
     r"^\s*(?:\d+\s*[.、．)）]|[（(]\s*\d+\s*[)）]|[一二三四五六七八九十]+、|[-•·*])\s*(?P<rest>.*)$",
     re.S,
 )
-_TAG = re.compile(r"^\s*[【\[]\s*(?P<inner>[^】\]\n]{1,40}?)\s*[】\]]\s*(?P<rest>.*)$", re.S)
+_TAG = re.compile(r"[【\[]\s*(?P<inner>[^【\[】\]\n]{1,40}?)\s*[】\]]")
 
 
 @cache
@@ -168,6 +179,8 @@ class ConsensusText:
         Items of 主要优点 and 存在问题.
     revisions:
         Items of 修改意见, each with its outline section.
+    closing:
+        Paragraphs after the revisions that are not revisions (the chair's closing words).
     structured:
         Whether any heading was found (``False``: the whole text is general opinion).
     """
@@ -177,6 +190,7 @@ class ConsensusText:
     problems: tuple[str, ...] = ()
     revisions: tuple[Revision, ...] = ()
     structured: bool = False
+    closing: tuple[str, ...] = ()
 
     def by_section(self) -> dict[str | None, list[Revision]]:
         """Revisions grouped by outline section, in outline order (untagged last)."""
@@ -194,6 +208,7 @@ class ConsensusText:
             "strengths": list(self.strengths),
             "problems": list(self.problems),
             "revisions": [r.to_dict() for r in self.revisions],
+            "closing": list(self.closing),
             "structured": self.structured,
         }
 
@@ -218,13 +233,57 @@ def _items(lines: list[str]) -> list[str]:
     return ["\n".join(part for part in item if part) for item in items if any(item)]
 
 
-def _revision(item: str) -> Revision:
-    m = _TAG.match(item)
-    if m:
+def split_items(text: str) -> list[str]:
+    """The items of a free text, by the rules of a consensus part (enumerated lines start
+    items, other lines continue them; without enumeration every non-empty line is an item)."""
+    return _items(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+
+
+def find_tag(line: str) -> tuple[str, str] | None:
+    """The first section tag on ``line``: ``(section number, the line's text)``, or ``None``
+    when no bracket on it names a section of 附件2.
+
+    A tag that opens the line or follows a label (text ending in ``）``, ``)``, ``】``,
+    ``：``, ``:`` or a space, e.g. ``（专家A）【五、重点项目】补充…``) is taken off the text;
+    a tag inside a sentence (``按【三、建设目标】的要求…``) stays in it.
+    """
+    for m in _TAG.finditer(line):
         number = _section_of(m.group("inner"))
         if number is not None:
-            return Revision(m.group("rest").strip(), number)
+            before, after = line[: m.start()], line[m.end() :].lstrip()
+            if before.strip() and not re.search(r"[）)】\]:：\s]$", before):
+                return number, line.strip()
+            return number, f"{before.rstrip()}{after}".strip()
+    return None
+
+
+def _revision(item: str) -> Revision:
+    first, nl, rest = item.partition("\n")
+    found = find_tag(first)
+    if found:
+        number, first = found
+        return Revision(f"{first}{nl}{rest}".strip(), number)
     return Revision(item.strip(), None)
+
+
+def _split_revisions(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The 修改意见 lines as (revision lines, closing paragraphs): see the module docstring."""
+    paragraphs: list[list[str]] = [[]]
+    for ln in lines:
+        if ln.strip():
+            paragraphs[-1].append(ln)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    paragraphs = [p for p in paragraphs if p]
+    revisions: list[str] = []
+    closing: list[str] = []
+    for i, para in enumerate(paragraphs):
+        first = para[0]
+        if i == 0 or _ENUM.match(first) or find_tag(first):
+            revisions.extend(para)
+        else:
+            closing.extend(ln.strip() for ln in para)
+    return revisions, closing
 
 
 def parse_consensus(text: str | None) -> ConsensusText:
@@ -255,12 +314,14 @@ def parse_consensus(text: str | None) -> ConsensusText:
             continue
         parts[current].append(line)
     general = tuple(ln.strip() for ln in parts["general"] if ln.strip())
+    revision_lines, closing = _split_revisions(parts["revisions"])
     return ConsensusText(
         general=general,
         strengths=tuple(_items(parts["strengths"])),
         problems=tuple(_items(parts["problems"])),
-        revisions=tuple(_revision(i) for i in _items(parts["revisions"])),
+        revisions=tuple(_revision(i) for i in _items(revision_lines)),
         structured=structured,
+        closing=tuple(closing),
     )
 
 
@@ -281,6 +342,7 @@ def compose_consensus(
     strengths: Iterable[str] = (),
     problems: Iterable[str] = (),
     revisions: Iterable[Revision | Mapping[str, Any] | Sequence[Any] | str] = (),
+    closing: str | Iterable[str] = "",
 ) -> str:
     """Write a consensus opinion in the form :func:`parse_consensus` reads.
 
@@ -293,6 +355,9 @@ def compose_consensus(
     revisions:
         Items of 修改意见: :class:`Revision`, ``{"section": "五", "text": …}``,
         ``("五", text)`` or plain text (untagged).
+    closing:
+        Closing paragraphs after the revisions (a text, or one string per paragraph);
+        without revisions they are written as general opinion.
 
     Returns
     -------
@@ -301,6 +366,11 @@ def compose_consensus(
     """
     blocks: list[str] = []
     paras = [general] if isinstance(general, str) else list(general)
+    ends = [closing] if isinstance(closing, str) else list(closing)
+    ends = [p.strip() for p in ends if p and p.strip()]
+    revs = [r for r in (_as_revision(x) for x in revisions) if r.text.strip()]
+    if not revs:  # closing words follow the revisions; without any they are general opinion
+        paras, ends = [*paras, *ends], []
     text = "\n".join(p.strip() for p in paras if p and p.strip())
     if text:
         blocks.append(text)
@@ -308,11 +378,12 @@ def compose_consensus(
         lines = [f"{i}. {t.strip()}" for i, t in enumerate((t for t in items if t.strip()), 1)]
         if lines:
             blocks.append(f"【{PARTS[key]}】\n" + "\n".join(lines))
-    revs = [r for r in (_as_revision(x) for x in revisions) if r.text.strip()]
     if revs:
         lines = []
         for i, r in enumerate(revs, 1):
             tag = f"【{section_label(r.section)}】" if r.section else ""
             lines.append(f"{i}. {tag}{r.text.strip()}")
         blocks.append(f"【{PARTS['revisions']}】\n" + "\n".join(lines))
+    if ends:  # a blank line, then the closing paragraphs (not revisions: see above)
+        blocks.append("\n" + "\n\n".join(ends))
     return "\n".join(blocks)

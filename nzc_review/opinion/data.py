@@ -1,16 +1,15 @@
 """Everything the panel review opinion of one application shows, gathered from the store.
 
-:func:`panel_scores` is the pure arithmetic (scores of the experts → mean, median, trimmed
-mean, spread, Kendall's W); :func:`collect_opinion` reads the store once and returns a
-:class:`PanelOpinion` that the HTML fragments (:mod:`nzc_review.opinion.html`) and the
-session summary (:mod:`nzc_review.opinion.session`) render without touching the store again.
+:func:`collect_opinion` reads the store once and returns a :class:`PanelOpinion` that the
+HTML fragments (:mod:`nzc_review.opinion.html`) and the session summary
+(:mod:`nzc_review.opinion.session`) render without touching the store again.
 
-Which reviews count: the *submitted* reviews of panel members who are not recused (回避).
-Drafts and reviews of recused members are left out (and listed). The panel total the
-recommendation rests on is the chair's ``Consensus.total`` when the chair set one, otherwise
-the trimmed mean of the experts' weighted totals (dropping ``rules["trim"]`` highest and
-lowest, 去掉最高分和最低分) when at least ``2 * trim + 1`` experts scored, otherwise their
-mean.
+The numbers are the panel's figures of :func:`nzc_review.figures.application_figures` — the
+one function the chair's dashboard, the expert's view, the exports and the record kept at
+finalization call as well (DESIGN.md, "One figure, one function"): the submitted reviews of
+panel members who are not recused, each expert's weighted total with their own weights, and
+the panel total (专家组评分) by the session's trim rule. Nothing here stores or prefers a total
+of its own.
 """
 
 from __future__ import annotations
@@ -22,12 +21,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from nzc_review.errors import NzcError
+from nzc_review.figures import (
+    CriterionStats,
+    FigureRules,
+    PanelFigures,
+    application_figures,
+    panel_figures,
+)
 from nzc_review.opinion.consensus import ConsensusText, parse_consensus
-from nzc_review.panel import KendallW, PanelError, kendall_w, summarize
-from nzc_review.recommendation import OUTCOMES, Recommendation, RecommendationError, recommend
+from nzc_review.recommendation import Recommendation
 from nzc_review.store.base import (
     RECOMMENDATION_ZH,
     Actor,
@@ -61,88 +64,9 @@ class OpinionError(NzcError):
     finalized, …)."""
 
 
-@dataclass(frozen=True)
-class CriterionStats:
-    """One criterion across the experts who scored.
-
-    Attributes
-    ----------
-    criterion:
-        The criterion (id, Chinese name, the session's default weight).
-    scores:
-        One score per expert, in the order of :attr:`PanelScores.experts`.
-    mean, median, trimmed_mean:
-        Central values; ``trimmed_mean`` is ``None`` when too few experts scored (or
-        the session does not trim).
-    minimum, maximum, spread, std:
-        Spread: ``spread = maximum - minimum`` (极差) and the sample standard deviation
-        (``None`` with one expert).
-    """
-
-    criterion: Criterion
-    scores: tuple[float, ...]
-    mean: float
-    median: float
-    trimmed_mean: float | None
-    minimum: float
-    maximum: float
-    spread: float
-    std: float | None
-
-
-@dataclass(frozen=True)
-class PanelScores:
-    """The experts' scores of one application and their aggregates.
-
-    Attributes
-    ----------
-    experts:
-        Labels of the experts who count (专家A… or names, per the session setting).
-    criteria:
-        One :class:`CriterionStats` per criterion of the session.
-    totals:
-        Each expert's weighted total (their own weights, else the session's).
-    total:
-        :class:`CriterionStats`-like aggregate of the totals (``criterion`` named 加权总分).
-    panel_total:
-        The trimmed mean of the totals when available, else their mean.
-    panel_total_basis:
-        How :attr:`panel_total` was obtained, in words.
-    trim:
-        The session's trim.
-    kendall:
-        Kendall's W of the experts over the criteria (raters = experts, items = criteria),
-        ``None`` when undefined; :attr:`kendall_note` says why.
-    """
-
-    experts: tuple[str, ...]
-    criteria: tuple[CriterionStats, ...]
-    totals: tuple[float, ...]
-    total: CriterionStats
-    panel_total: float
-    panel_total_basis: str
-    trim: int
-    kendall: KendallW | None
-    kendall_note: str
-
-    @property
-    def n_experts(self) -> int:
-        """How many experts' scores count."""
-        return len(self.experts)
-
-
-def _stats(criterion: Criterion, col: np.ndarray, trimmed: float | None) -> CriterionStats:
-    return CriterionStats(
-        criterion=criterion,
-        scores=tuple(float(x) for x in col),
-        mean=float(col.mean()),
-        median=float(np.median(col)),
-        trimmed_mean=trimmed,
-        minimum=float(col.min()),
-        maximum=float(col.max()),
-        spread=float(col.max() - col.min()),
-        std=float(col.std(ddof=1)) if col.shape[0] > 1 else None,
-    )
+#: The panel's figures (:class:`nzc_review.figures.PanelFigures`) under the name the report
+#: has always used.
+PanelScores = PanelFigures
 
 
 def panel_scores(
@@ -150,88 +74,10 @@ def panel_scores(
     reviews: Sequence[Review],
     *,
     trim: int = 1,
-) -> PanelScores | None:
-    """Aggregate the experts' scores of one application.
-
-    Parameters
-    ----------
-    criteria:
-        The session's criteria (their ``weight`` is used for an expert who kept the session's
-        weights).
-    reviews:
-        The reviews that count (submitted, not recused), each scoring every criterion.
-    trim:
-        How many highest and lowest to drop for the trimmed mean (session rule ``trim``).
-
-    Returns
-    -------
-    PanelScores or None
-        ``None`` when no review counts.
-
-    Notes
-    -----
-    Per criterion and for the totals: mean, median and the trimmed mean
-    (:func:`nzc_review.panel.summarize`); each expert's total is ``sum_c w_ec s_ec`` with the
-    expert's own normalised weights (else the session's), as the store computes it.
-    Agreement: Kendall's W [Kendall1939]_ with the tie correction, raters = experts and items =
-    criteria (:func:`nzc_review.panel.kendall_w`); it needs 2 experts and 2 criteria and at
-    least one expert who does not give every criterion the same score.
-    """
-    rows = [r for r in reviews if all(c.id in r.scores for c in criteria)]
-    if not rows or not criteria:
-        return None
-    s = np.array([[float(r.scores[c.id]) for c in criteria] for r in rows])
-    default = np.array([c.weight for c in criteria], dtype=float)
-    w = np.array(
-        [
-            [float(r.weights["normalized"][c.id]) for c in criteria]
-            if r.weights and r.weights.get("normalized")
-            else default
-            for r in rows
-        ]
-    )
-    summary = summarize(s, criteria_weights=w, trim=trim)
-    can_trim = trim >= 1 and len(rows) >= 2 * trim + 1
-    crit = tuple(
-        _stats(c, s[:, j], summary.criteria[j].trimmed_mean if can_trim else None)
-        for j, c in enumerate(criteria)
-    )
-    totals = summary.expert_totals
-    total = _stats(
-        Criterion("total", "加权总分", "Weighted total", 1.0),
-        totals,
-        summary.total.trimmed_mean if can_trim else None,
-    )
-    if can_trim:
-        panel_total = float(summary.total.trimmed_mean)
-        basis = f"{len(rows)} 位专家加权总分去掉 {trim} 个最高分和 {trim} 个最低分后的平均分"
-    else:
-        panel_total = float(summary.total.mean)
-        basis = f"{len(rows)} 位专家加权总分的算术平均分"
-        if trim >= 1:
-            basis += f"（不足 {2 * trim + 1} 位专家，不去掉最高分和最低分）"
-    kw: KendallW | None = None
-    if len(rows) < 2:
-        note = "仅 1 位专家评分，无法计算一致性系数。"
-    elif len(criteria) < 2:
-        note = "仅 1 项评审要点，无法计算一致性系数。"
-    else:
-        try:
-            kw = kendall_w(s)
-            note = ""
-        except PanelError:
-            note = "每位专家对各评审要点的评分均相同，W 无定义。"
-    return PanelScores(
-        experts=tuple(r.expert_label for r in rows),
-        criteria=crit,
-        totals=tuple(float(t) for t in totals),
-        total=total,
-        panel_total=panel_total,
-        panel_total_basis=basis,
-        trim=trim,
-        kendall=kw,
-        kendall_note=note,
-    )
+) -> PanelFigures | None:
+    """:func:`nzc_review.figures.panel_figures` with the default rules and ``trim``
+    (a shorthand for analysts; reports use the session's rules)."""
+    return panel_figures(criteria, reviews, FigureRules(trim=trim))
 
 
 @dataclass(frozen=True)
@@ -267,22 +113,26 @@ class PanelOpinion:
     evaluation:
         The automatic evaluation of the snapshot (:func:`nzc_review.evaluation.evaluate_application`).
     reviews:
-        The reviews that count (submitted, not recused), in expert order.
+        The reviews that count (submitted, not recused, complete), in expert order.
     scores:
-        Their aggregates (``None`` when no review counts).
+        The panel's figures (:func:`nzc_review.figures.application_figures`; ``None`` when
+        no review counts).
     consensus:
         The chair's consensus (``None`` while not written).
     text:
         The consensus opinion split into its parts.
     votes:
-        Outcome code → labels of the experts who recommended it individually.
+        Outcome code → labels of the experts who recommended it individually (``None``:
+        undecided).
     total:
-        The panel total the recommendation rests on (``None`` without scores).
+        The panel total (专家组评分, :attr:`PanelFigures.panel_total`; ``None`` without
+        scores).
     total_source:
-        ``consensus`` (set by the chair) or ``computed`` (:attr:`PanelScores.panel_total`).
+        ``finalized`` (the figures kept at finalization, recomputed and checked),
+        ``computed`` (an open application) or ``none``.
     rules_result:
         The recommendation rules applied to :attr:`total` and the core gate
-        (:func:`nzc_review.recommendation.recommend`), ``None`` without a total.
+        (:attr:`PanelFigures.suggestion`), ``None`` without a total.
     panel:
         The panel members for the signature block.
     recused, missing, other_version:
@@ -294,6 +144,9 @@ class PanelOpinion:
         Experts appear by name (session rule ``expert_display: names``), else as 专家A….
     warnings:
         Problems met while collecting (e.g. the recommendation rules could not be applied).
+    audit_head:
+        The head of the session's audit trail when the opinion was collected
+        (:func:`nzc_review.store.audit_head`, ``87:3fa9…``), printed under the signatures.
     """
 
     session: SessionInfo
@@ -301,10 +154,10 @@ class PanelOpinion:
     snapshot: dict[str, Any]
     evaluation: Evaluation
     reviews: tuple[Review, ...]
-    scores: PanelScores | None
+    scores: PanelFigures | None
     consensus: Consensus | None
     text: ConsensusText
-    votes: dict[str, tuple[str, ...]]
+    votes: dict[str | None, tuple[str, ...]]
     total: float | None
     total_source: str
     rules_result: Recommendation | None
@@ -315,6 +168,7 @@ class PanelOpinion:
     date: str = ""
     names_shown: bool = False
     warnings: tuple[str, ...] = field(default=())
+    audit_head: str = ""
 
     @property
     def finalized(self) -> bool:
@@ -348,12 +202,15 @@ class PanelOpinion:
             "id": self.app.id,
             "name": self.app.name,
             "version": self.app.version,
+            "round": self.app.round,
+            "consensus_version": self.consensus.app_version if self.consensus else None,
             "finalized": self.finalized,
             "recommendation": self.recommendation,
             "recommendation_zh": self.recommendation_zh,
             "total": self.total,
             "total_source": self.total_source,
             "n_experts": sc.n_experts if sc else 0,
+            "total_basis": sc.panel_total_basis if sc else None,
             "total_mean": sc.total.mean if sc else None,
             "total_median": sc.total.median if sc else None,
             "total_trimmed_mean": sc.total.trimmed_mean if sc else None,
@@ -416,7 +273,6 @@ def collect_opinion(
     experts = {e.id: e for e in store.experts(actor)}
     names = session.rules.get("expert_display") == "names"
     all_reviews = store.reviews(actor, app_id)
-    counted = tuple(r for r in all_reviews if r.status == "submitted" and not r.recused)
     progress = store.progress(actor)
     cells = {eid: c for (eid, aid), c in progress.cells.items() if aid == app_id}
 
@@ -428,36 +284,27 @@ def collect_opinion(
     missing = tuple(
         label(eid) for eid, c in sorted(cells.items()) if c.status in ("not_started", "draft")
     )
-    other_version = tuple(r.expert_label for r in counted if r.app_version != app.version)
-    trim = int(session.rules.get("trim", 1))
-    scores = panel_scores(session.criteria, counted, trim=trim)
     consensus = store.consensus(actor, app_id)
     text = parse_consensus(consensus.opinion if consensus else "")
-    votes: dict[str, tuple[str, ...]] = {}
-    for code in OUTCOMES:
-        who = tuple(r.expert_label for r in counted if r.opinion.recommendation == code)
-        if who:
-            votes[code] = who
-    if consensus is not None and consensus.total is not None:
-        total, source = float(consensus.total), "consensus"
-    elif scores is not None:
-        total, source = scores.panel_total, "computed"
-    else:
+    scores = application_figures(
+        store,
+        actor,
+        app_id,
+        reviews=all_reviews,
+        core_gate=evaluation.core_gate,
+        revision_requested=bool(
+            consensus and consensus.recommendation == "recommend_after_revision"
+        ),
+    )
+    counted = scores.reviews if scores else ()
+    other_version = tuple(r.expert_label for r in counted if r.app_version != app.version)
+    if scores is None:
         total, source = None, "none"
-    warnings: list[str] = []
-    result = None
-    if total is not None:
-        try:
-            result = recommend(
-                total,
-                evaluation.core_gate,
-                rules=session.recommendation_rules(),
-                revision_requested=bool(
-                    consensus and consensus.recommendation == "recommend_after_revision"
-                ),
-            )
-        except RecommendationError as exc:  # e.g. a floor on a criterion nobody scored
-            warnings.append(f"评分规则无法计算推荐结论：{exc}")
+    else:
+        total = scores.panel_total
+        source = "finalized" if scores.kept_at else "computed"
+    warnings = list(scores.warnings) if scores else []
+    result = scores.suggestion if scores else None
     panel = []
     for eid, c in sorted(cells.items()):
         e = experts.get(eid)
@@ -489,16 +336,18 @@ def collect_opinion(
         day = session.date or dt.date.today().isoformat()
     else:
         day = evaluated_on.isoformat() if isinstance(evaluated_on, dt.date) else str(evaluated_on)
+    from nzc_review.store import audit_head
+
     return PanelOpinion(
         session=session,
         app=app,
         snapshot=snapshot,
         evaluation=evaluation,
-        reviews=counted,
+        reviews=tuple(counted),
         scores=scores,
         consensus=consensus,
         text=text,
-        votes=votes,
+        votes=dict(scores.votes) if scores else {},
         total=total,
         total_source=source,
         rules_result=result,
@@ -509,6 +358,7 @@ def collect_opinion(
         date=day,
         names_shown=names,
         warnings=tuple(warnings),
+        audit_head=audit_head(store, actor),
     )
 
 

@@ -4,9 +4,13 @@
 Every text that comes from an expert, the chair or an applicant is escaped with
 :func:`html.escape`: an opinion holding ``<script>`` or ``<img onerror=…>`` is printed as
 those characters, inert. Long texts are paragraphs and list items (never one table cell), so
-they break across pages. Sections (``h2``) start a new page unless marked ``keep``: the
-title block and section 一 share the first page, 三 and 四 (scores and their aggregates) a
-page, and 六 and 七 (the conclusion and the signatures) a page.
+they break across pages. Sections flow one after the other as in a document to be signed;
+the print style (``reports/nzc_report/report.css``) keeps a table row, a chart, a heading
+with what follows it, and the signature block each on one page.
+
+Every figure comes from :attr:`PanelOpinion.scores`, the panel's figures of
+:func:`nzc_review.figures.application_figures`; dates are printed as ``2024年6月30日``
+(:func:`nzc_review.dates.date_zh`, China time).
 """
 
 from __future__ import annotations
@@ -15,14 +19,16 @@ from html import escape
 
 from nzc_review import catalog, report
 from nzc_review.compliance import GATE_ZH, STATUS_ZH
+from nzc_review.dates import date_zh
 from nzc_review.opinion.consensus import section_label
 from nzc_review.opinion.data import PanelOpinion, format_score
-from nzc_review.recommendation import OUTCOMES
 from nzc_review.report import SUMMARY_MIME
+from nzc_review.weighting import CR_THRESHOLD
 
 __all__ = [
     "SECTIONS",
     "aggregate_block",
+    "audit_head_line",
     "compliance_block",
     "consensus_block",
     "opinion_html",
@@ -61,8 +67,10 @@ STYLE = """
 .nzc .draft { border: 2px dashed #b71c1c; color: #b71c1c; padding: 4pt 8pt; font-weight: 700;
   display: inline-block; margin: 4pt 0; }
 .nzc table.signatures td { height: 26pt; vertical-align: middle; }
+.nzc .keep-together { break-inside: avoid; page-break-inside: avoid; }
 .nzc table.signatures td.sign { width: 32%; }
 .nzc .signline { margin-top: 14pt; }
+.nzc .audit-head { margin-top: 10pt; font-size: 8pt; color: #555; word-break: break-all; }
 .nzc .warn { color: #b71c1c; }
 .nzc td.pre { white-space: pre-wrap; }
 </style>
@@ -77,9 +85,8 @@ def _wrap(html: str) -> str:
     return f'<div class="nzc">{html}</div>'
 
 
-def _h2(index: int, keep: bool = False) -> str:
-    cls = " class='keep'" if keep else ""
-    return f"<h2{cls}>{SECTIONS[index]}</h2>"
+def _h2(index: int) -> str:
+    return f"<h2>{SECTIONS[index]}</h2>"
 
 
 def _paras(text: str | None, cls: str = "") -> str:
@@ -94,12 +101,8 @@ def _multiline(text: str) -> str:
 
 
 def _day(text: str) -> str:
-    """``2024-06-30`` → ``2024年6月30日`` (other texts unchanged)."""
-    try:
-        y, m, d = (int(x) for x in text[:10].split("-"))
-        return f"{y}年{m}月{d}日"
-    except ValueError:
-        return text
+    """``2024-06-30`` → ``2024年6月30日``; an instant in China time (other texts unchanged)."""
+    return date_zh(text)
 
 
 def style() -> str:
@@ -118,12 +121,17 @@ def title_block(op: PanelOpinion) -> str:
         ("试点类型", catalog.PILOT_TYPE_ZH.get(a.pilot_type, a.pilot_type)),
         ("申报编号", a.id),
         ("评审版本", f"第 {a.version} 版（{a.source_name}，SHA-256 {a.content_sha256[:12]}…）"),
+        *(
+            [("评审轮次", f"第 {a.round} 轮（上一轮结论为修改完善后推荐，本轮评审修改稿）")]
+            if a.round > 1
+            else []
+        ),
         ("评审会", s.name),
         ("批次", s.batch or "—"),
         ("评审日期", _day(op.date)),
     ]
     if a.finalized:
-        rows.append(("定稿时间 (UTC)", a.finalized_at or ""))
+        rows.append(("定稿日期", _day(a.finalized_at or "")))
     cells = "".join(f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>" for k, v in rows)
     draft = "" if a.finalized else "<div class='draft'>草稿：该申报尚未定稿，本意见仅供讨论</div>"
     return _wrap(
@@ -198,7 +206,7 @@ def summary_block(op: PanelOpinion) -> str:
         + "</p>"
     )
     return _wrap(
-        _h2(0, keep=True)
+        _h2(0)
         + f"<table>{fact_rows}</table>"
         + "<h3>自动评估要点</h3>"
         + f"<div class='banner {ev.verdict.code}'>建设可行性：{_e(ev.verdict.level)}</div>"
@@ -256,14 +264,24 @@ def scores_block(op: PanelOpinion) -> str:
     for r in op.reviews:
         w = r.weights or {}
         method = {"direct": "直接赋分", "pairwise": "层次分析法"}.get(w.get("method"), "默认权重")
+        if w.get("method") == "pairwise" and isinstance(w.get("cr"), int | float):
+            method += f"（CR = {w['cr']:.2f}{'，判断不一致' if w['cr'] >= CR_THRESHOLD else ''}）"
         weights.append(f"<td>{method}</td>")
-    rows.append(f"<tr><th>权重</th><td></td>{''.join(weights)}</tr>")
+    rows.append(f"<tr><th>赋权方法</th><td></td>{''.join(weights)}</tr>")
+    wrows = "".join(
+        f"<tr><td>{_e(c.criterion.name)}</td><td class='num'>{c.criterion.weight:.1%}</td>"
+        + "".join(f"<td class='num'>{w[j]:.1%}</td>" for w in sc.weights)
+        + "</tr>"
+        for j, c in enumerate(sc.criteria)
+    )
     shown = "姓名" if op.names_shown else "代号（专家A、专家B……）"
     return _wrap(
         _h2(2) + f"<p>共 {sc.n_experts} 位专家提交评分；专家以{shown}显示。"
-        "加权总分按各专家自己的权重（未赋权的按评审会默认权重）计算。</p>"
+        "加权总分按各专家自己的权重（未赋权的按评审会默认权重）计算，所用权重见下表。</p>"
         + "<table><thead><tr><th>评审要点</th><th>默认权重</th>"
         + f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        + "<table class='keep-together'><thead><tr><th>计算加权总分所用权重</th>"
+        + f"<th>默认权重</th>{head}</tr></thead><tbody>{wrows}</tbody></table>"
         + note_html
     )
 
@@ -272,7 +290,7 @@ def aggregate_block(op: PanelOpinion) -> str:
     """Mean, median, trimmed mean and spread per criterion; Kendall's W."""
     sc = op.scores
     if sc is None:
-        return _wrap(_h2(3, keep=True) + "<p>尚无已提交的专家评分。</p>")
+        return _wrap(_h2(3) + "<p>尚无已提交的专家评分。</p>")
     rows = []
     for c in (*sc.criteria, sc.total):
         tag = "th" if c is sc.total else "td"
@@ -287,32 +305,31 @@ def aggregate_block(op: PanelOpinion) -> str:
             f"<td class='num'>{format_score(c.std)}</td></tr>"
         )
     trim_head = f"去掉{sc.trim}个最高分和最低分的平均分" if sc.trim else "截尾平均分"
+    agree = f"<p>{_e(sc.kendall_reading)}</p>"
     if sc.kendall is not None:
         k = sc.kendall
-        strength = "较高" if k.w >= 0.7 else ("中等" if k.w >= 0.4 else "较低")
-        agree = (
-            f"<p>肯德尔协调系数 W = <b>{k.w:.3f}</b>（{k.m} 位专家 × {k.n} 项评审要点，"
-            f"χ² = {k.chi2:.2f}，自由度 {k.df}，p = {k.p:.3f}），"
-            f"专家对各评审要点相对优劣的判断一致性{strength}。</p>"
+        agree += (
+            f"<p class='note'>χ² = {k.chi2:.2f}，自由度 {k.df}（{k.m} 位专家 × {k.n} 项评审要点，"
+            "含同分校正）。</p>"
         )
-    else:
-        agree = f"<p>肯德尔协调系数 W：—（{_e(sc.kendall_note)}）</p>"
-    if op.total_source == "consensus":
-        basis = (
-            f"专家组评分 <b>{format_score(op.total)}</b> 分（组长确认的专家组评分；"
-            f"计算值为 {format_score(sc.panel_total)} 分，{_e(sc.panel_total_basis)}）。"
-        )
-    else:
-        basis = f"专家组评分 <b>{format_score(op.total)}</b> 分（{_e(sc.panel_total_basis)}）。"
+    basis = f"专家组评分 <b>{format_score(op.total)}</b> 分（{_e(sc.panel_total_basis)}）。"
+    if sc.kept_at:
+        basis += f"该评分于定稿时（{_e(_day(sc.kept_at))}）按同一规则计算并存档。"
+    outliers = ""
+    if sc.outliers.experts:
+        outliers = "<p>评分偏离其他专家较多：" + _e("；".join(sc.outliers.reasons)) + "。</p>"
+    elif sc.outliers.note:
+        outliers = f"<p class='note'>{_e(sc.outliers.note)}</p>"
     return _wrap(
-        _h2(3, keep=True)
+        _h2(3)
         + "<table><thead><tr><th>评审要点</th><th>平均分</th><th>中位数</th>"
-        + f"<th>{trim_head}</th><th>最低分</th><th>最高分</th><th>极差</th><th>标准差</th>"
+        + f"<th class='long'>{trim_head}</th><th>最低分</th><th>最高分</th><th>极差</th>"
+        + "<th>标准差</th>"
         + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         + f"<p>{basis}</p>"
+        + f"<p class='note'>计分规则：{_e(sc.rules.describe_zh())}</p>"
         + agree
-        + "<p class='note'>去掉最高分和最低分的平均分需至少 "
-        + f"{2 * sc.trim + 1} 位专家；W 取值 0—1，越大表示专家间一致性越高。</p>"
+        + outliers
     )
 
 
@@ -359,6 +376,8 @@ def consensus_block(op: PanelOpinion) -> str:
                 )
             else:
                 body += "<p class='note'>（无）</p>"
+        if t.closing:
+            body += "".join(f"<p>{_e(p)}</p>" for p in t.closing)
     c = op.consensus
     views = ""
     if c is not None and (c.minority or "").strip():
@@ -368,9 +387,8 @@ def consensus_block(op: PanelOpinion) -> str:
         views += "<h3>多数意见</h3>" + _paras(c.majority) + "<p>无不同意见。</p>"
     else:
         views += "<h3>多数意见与少数意见</h3><p>专家组意见一致，无不同意见。</p>"
-    if op.votes:
-        parts = [f"{OUTCOMES[k].label} {len(v)} 人（{'、'.join(v)}）" for k, v in op.votes.items()]
-        views += f"<p class='note'>专家个人推荐意见：{_e('；'.join(parts))}。</p>"
+    if op.scores is not None and op.scores.votes:
+        views += f"<p class='note'>专家个人推荐意见：{_e(op.scores.votes_zh())}。</p>"
     return _wrap(_h2(4) + f"<div class='opinion'>{body}{views}</div>")
 
 
@@ -414,13 +432,28 @@ def signature_block(op: PanelOpinion) -> str:
         )
     chair = next((m for m in op.panel if m.role == "chair"), None)
     return _wrap(
-        _h2(6, keep=True)
+        "<div class='keep-together'>"
+        + _h2(6)
         + "<table class='signatures'><thead><tr><th>序号</th><th>姓名</th><th>单位</th>"
         + "<th>职称</th><th>评审角色</th><th>签字</th></tr></thead>"
         + f"<tbody>{''.join(rows)}</tbody></table>"
         + "<p class='signline'>专家组组长（签字）：____________________"
         + (f"（{_e(chair.name)}）" if chair else "")
         + f"　　日期：{_e(_day(op.date))}</p>"
+        + audit_head_line(op.audit_head)
+        + "</div>"
+    )
+
+
+def audit_head_line(head: str) -> str:
+    """The audit-trail head under the signatures (empty without one): whoever holds the
+    signed paper can later prove with ``nzc-review audit verify DIR --head <head>`` that no
+    audit event up to it was removed or rewritten."""
+    if not head:
+        return ""
+    return (
+        f"<p class='audit-head'>审计链头：{_e(head)}"
+        "（核对：nzc-review audit verify 评审会目录 --head 此链头）</p>"
     )
 
 

@@ -22,6 +22,13 @@ from pathlib import Path
 from nzc_review.notebook_runner import JobResult, NotebookJob, run_notebook_jobs
 from nzc_review.opinion.data import OpinionError
 from nzc_review.render import NOTEBOOKS_DIR
+from nzc_review.safe_paths import (
+    OutputPathError,
+    check_out_not_in_inputs,
+    check_output_files,
+    record_output_files,
+    report_dir,
+)
 from nzc_review.store.base import Actor, ApplicationRecord, ReviewStore, StoreError
 
 __all__ = [
@@ -38,6 +45,16 @@ __all__ = [
 NOTEBOOK = NOTEBOOKS_DIR / "panel_opinion.ipynb"
 #: The file stem of the reports (``opinion.html``, ``opinion.pdf``, ``opinion.ipynb``).
 STEM = "opinion"
+#: The session summary files (:func:`nzc_review.opinion.session.write_session_summary`).
+SUMMARY_FILES = (
+    "summary.html",
+    "summary.xlsx",
+    "public_notice.html",
+    "public_notice.xlsx",
+    "scores.xlsx",
+)
+#: The chair's dashboard writes into this folder of the session (allowed inside it).
+SESSION_REPORTS = "reports"
 
 _folder_locks: dict[Path, threading.Lock] = {}
 _folder_locks_guard = threading.Lock()
@@ -111,26 +128,25 @@ def finalized_applications(
 
 
 def check_out_dir(out_dir: Path, apps: Sequence[ApplicationRecord]) -> None:
-    """Refuse an output folder where rendering would delete other files: a job replaces the
-    whole ``<app id>/`` folder, so a folder holding e.g. the evaluation report of the same
-    application (``nzc-review batch --out``) is not used.
+    """Refuse an output folder where rendering would escape it or delete other files: each
+    ``<app id>/`` folder must be a plain child of ``out_dir`` and, if it exists, hold only an
+    earlier opinion report written by the tool (:func:`nzc_review.safe_paths.report_dir`) — a
+    folder holding e.g. the evaluation report of the same application
+    (``nzc-review batch --out``) is not used.
 
     Raises
     ------
     OpinionError
-        Naming the folder and the files that would be lost.
+        Naming each folder and why (the files that would be lost).
     """
+    problems = []
     for app in apps:
-        folder = out_dir / app.id
-        if not folder.is_dir():
-            continue
-        others = sorted(p.name for p in folder.iterdir() if not p.name.startswith(f"{STEM}."))
-        if others:
-            raise OpinionError(
-                f"{folder}: holds other files ({', '.join(others[:3])}"
-                f"{', …' if len(others) > 3 else ''}) that writing the opinion report would "
-                "delete; choose another output folder"
-            )
+        try:
+            report_dir(out_dir, app.id, STEM)
+        except OutputPathError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise OpinionError("\n".join(problems))
 
 
 def _jobs(
@@ -280,6 +296,9 @@ def run_reports(
         Invalid input: no such session, unknown or unfinalized application, nothing
         finalized, an output folder holding other files of an application
         (:func:`check_out_dir`). Checked before any notebook runs.
+    OutputPathError
+        The output folder is the session folder or inside it (other than its ``reports/``
+        folder), is not a folder, or holds summary files the tool did not write.
     """
     started = time.perf_counter()
     session_path = Path(session_dir).resolve()
@@ -289,7 +308,10 @@ def run_reports(
         apps = finalized_applications(store, Actor.operator(), app_ids)
     finally:
         store.close()
+    check_out_not_in_inputs(out, [session_path], allowed=[session_path / SESSION_REPORTS])
     check_out_dir(out, apps)
+    if summary and out.is_dir():
+        check_output_files(out, SUMMARY_FILES)
     n = workers or min(max(1, len(apps)), os.cpu_count() or 1)
     files: dict[str, Path] = {}
     with _folder_lock(out):
@@ -307,6 +329,7 @@ def run_reports(
 
             store = open_session(session_path)
             try:
+                record_output_files(out, SUMMARY_FILES)
                 files = write_session_summary(
                     store, Actor.operator(), out, reports=_links(results), day=evaluated_on
                 )

@@ -12,8 +12,9 @@ rests on), highest first. Totals equal when rounded to two decimals (the precisi
 share a rank (1, 2, 2, 4) and are noted 并列. Applications without a total come last, unranked.
 
 Public notice: the finalized applications whose panel recommendation (the consensus) is 推荐
-or 修改完善后推荐, in ranking order, with name, applicant, county, pilot type and the
-recommendation. A failed core indicator is a veto whatever the scores (DESIGN.md, contract
+or 修改完善后推荐, in ranking order, with name, applicant, county, pilot type, the
+recommendation and the panel total (专家组评分, :func:`nzc_review.figures.panel_figures`, as in
+every other view). A failed core indicator is a veto whatever the scores (DESIGN.md, contract
 3): an application the panel recommended despite the veto is left off the list and named in
 the summary, for the chair to correct.
 """
@@ -21,7 +22,6 @@ the summary, for the chair to correct.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -31,7 +31,9 @@ from typing import Any
 import numpy as np
 
 from nzc_review import catalog
+from nzc_review.dates import date_zh
 from nzc_review.opinion.data import PanelOpinion, collect_opinion
+from nzc_review.opinion.html import audit_head_line
 from nzc_review.panel import KendallW, PanelError, kendall_w
 from nzc_review.render import write_atomic
 from nzc_review.store.base import Actor, ApplicationRecord, ReviewStore, SessionInfo
@@ -120,8 +122,10 @@ class RankedApplication:
     pilot_type_zh: str
     total: float | None
     total_source: str
+    total_rule: str
     n_experts: int
     mean: float | None
+    median: float | None
     trimmed_mean: float | None
     recommendation: str | None
     recommendation_zh: str
@@ -156,6 +160,9 @@ class SessionOverview:
         Applications not finalized yet (not ranked, no report).
     kendall, kendall_note:
         Kendall's W of the experts over the finalized applications (:func:`session_kendall`).
+    audit_head:
+        The head of the audit trail when the overview was made
+        (:func:`nzc_review.store.audit_head`), printed on the summary.
     """
 
     session: SessionInfo
@@ -163,6 +170,7 @@ class SessionOverview:
     open_apps: tuple[ApplicationRecord, ...]
     kendall: KendallW | None
     kendall_note: str
+    audit_head: str = ""
 
     @property
     def notice(self) -> tuple[RankedApplication, ...]:
@@ -198,8 +206,10 @@ def _ranked_row(op: PanelOpinion) -> dict[str, Any]:
         "pilot_type_zh": catalog.PILOT_TYPE_ZH.get(a.pilot_type, a.pilot_type),
         "total": op.total,
         "total_source": op.total_source,
+        "total_rule": sc.panel_total_rule_zh if sc else "",
         "n_experts": sc.n_experts if sc else 0,
         "mean": sc.total.mean if sc else None,
+        "median": sc.total.median if sc else None,
         "trimmed_mean": sc.total.trimmed_mean if sc else None,
         "recommendation": op.recommendation,
         "recommendation_zh": op.recommendation_zh,
@@ -239,12 +249,15 @@ def session_overview(
         for label, total in zip(op.scores.experts, op.scores.totals, strict=True):
             per_expert.setdefault(label, {})[op.app.id] = total
     kw, note = session_kendall(per_expert)
+    from nzc_review.store import audit_head
+
     return SessionOverview(
         session=session,
         ranking=tuple(ranked),
         open_apps=tuple(a for a in apps if not a.finalized),
         kendall=kw,
         kendall_note=note,
+        audit_head=audit_head(store, actor),
     )
 
 
@@ -257,16 +270,24 @@ RANKING_COLUMNS = (
     "申报单位",
     "试点类型",
     "专家组评分",
-    "评分来源",
+    "计分规则",
     "评分专家数",
     "平均分",
+    "中位数",
     "去掉最高最低分平均分",
     "核心指标门槛",
     "推荐结论",
 )
-NOTICE_COLUMNS = ("序号", "申报名称", "申报单位", "所在县（市、区）", "试点类型", "推荐结论")
+NOTICE_COLUMNS = (
+    "序号",
+    "申报名称",
+    "申报单位",
+    "所在县（市、区）",
+    "试点类型",
+    "推荐结论",
+    "专家组评分",
+)
 _GATE = {"pass": "通过", "fail": "不通过（一票否决）", "incomplete": "待补充"}
-_SOURCE = {"consensus": "组长确认", "computed": "计算", "none": "—"}
 
 
 def _round(x: float | None) -> float | None:
@@ -281,9 +302,10 @@ def _ranking_values(r: RankedApplication) -> list[Any]:
         r.applicant,
         r.pilot_type_zh,
         _round(r.total),
-        _SOURCE.get(r.total_source, r.total_source),
+        r.total_rule or "—",
         r.n_experts,
         _round(r.mean),
+        _round(r.median),
         _round(r.trimmed_mean),
         _GATE.get(r.core_gate, r.core_gate),
         r.recommendation_zh,
@@ -291,20 +313,22 @@ def _ranking_values(r: RankedApplication) -> list[Any]:
 
 
 def _notice_values(i: int, r: RankedApplication) -> list[Any]:
-    return [i, r.name, r.applicant, r.county, r.pilot_type_zh, r.recommendation_zh]
+    return [i, r.name, r.applicant, r.county, r.pilot_type_zh, r.recommendation_zh, _round(r.total)]
 
 
 def _sheet(wb: Any, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from nzc_review.excel_safety import append_row
+
     ws = wb.create_sheet(title)
-    ws.append(list(header))
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F0E8")
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
     for i, name in enumerate(header, start=1):
         longest = max([len(str(name))] + [len(str(r[i - 1] or "")) for r in rows])
         ws.column_dimensions[get_column_letter(i)].width = min(max(longest * 2 + 2, 8), 60)
@@ -315,15 +339,17 @@ def _sheet(wb: Any, title: str, header: Sequence[str], rows: list[list[Any]]) ->
 
 
 def _xlsx(sheets: list[tuple[str, Sequence[str], list[list[Any]]]]) -> bytes:
+    """Workbook bytes; text is written as text, never as a formula
+    (:mod:`nzc_review.excel_safety`, OWASP CSV Injection)."""
     from openpyxl import Workbook
+
+    from nzc_review.excel_safety import workbook_bytes
 
     wb = Workbook()
     wb.remove(wb.active)
     for title, header, rows in sheets:
         _sheet(wb, title, header, rows)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 _CSS = """
@@ -331,7 +357,8 @@ _CSS = """
 body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", sans-serif;
   font-size: 10pt; margin: 16px; color: #1a1a1a; }
 table { border-collapse: collapse; width: 100%; margin: 4pt 0 10pt; }
-th, td { border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid #bbb; padding: 3px 5px; vertical-align: top; overflow-wrap: break-word; }
+th { word-break: keep-all; }
 th { background: #e8f0e8; } td.num { text-align: right; white-space: nowrap; }
 .failed { color: #b71c1c; font-weight: 700; } .note { color: #555; font-size: 9pt; }
 """
@@ -360,7 +387,7 @@ def notice_html(overview: SessionOverview, day: str) -> str:
     """The printable public-notice list (公示名单)."""
     s = overview.session
     rows = [
-        [_cell(v, num=(j == 0)) for j, v in enumerate(_notice_values(i, r))]
+        [_cell(v, num=j in (0, 6)) for j, v in enumerate(_notice_values(i, r))]
         for i, r in enumerate(overview.notice, 1)
     ]
     body = (
@@ -391,7 +418,7 @@ def summary_html(
     head = (*RANKING_COLUMNS, "评审意见")
     rows = []
     for r in overview.ranking:
-        cells = [_cell(v, num=j in (5, 7, 8, 9)) for j, v in enumerate(_ranking_values(r))]
+        cells = [_cell(v, num=j in (5, 7, 8, 9, 10)) for j, v in enumerate(_ranking_values(r))]
         rep = reports.get(r.app_id) or {}
         links = " ".join(
             f"<a href='{escape(path)}'>{kind.upper()}</a>"
@@ -417,7 +444,7 @@ def summary_html(
     else:
         agree = f"<p>专家对各申报排序的一致性：—（{escape(overview.kendall_note)}）</p>"
     notice_rows = [
-        [_cell(v, num=(j == 0)) for j, v in enumerate(_notice_values(i, r))]
+        [_cell(v, num=j in (0, 6)) for j, v in enumerate(_notice_values(i, r))]
         for i, r in enumerate(overview.notice, 1)
     ]
     open_apps = (
@@ -448,6 +475,7 @@ def summary_html(
         + conflicts
         + "<p class='note'>另见：public_notice.html、public_notice.xlsx（公示名单），"
         "summary.xlsx（排名与公示名单），scores.xlsx（全部评分、权重与意见）。</p>"
+        + audit_head_line(overview.audit_head)
     )
     return _page("近零碳排放区试点评审结果汇总", body)
 
@@ -486,7 +514,7 @@ def write_session_summary(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     overview = overview or session_overview(store, actor)
-    day = day or overview.session.date or dt.date.today().isoformat()
+    day = date_zh(day or overview.session.date or dt.date.today())
     links: dict[str, dict[str, Any]] = {}
     for r in overview.ranking:
         found = {

@@ -45,8 +45,11 @@ from nzc_review.store.base import (
     Conflict,
     Consensus,
     Criterion,
+    DatabaseDamaged,
     Expert,
+    FinalizedFigures,
     ImportResult,
+    InvalidField,
     NewExpert,
     NotFound,
     Opinion,
@@ -54,11 +57,13 @@ from nzc_review.store.base import (
     Progress,
     ProgressCell,
     Review,
+    ReviewRound,
     ReviewStore,
     SessionInfo,
     StoreBusy,
     StoreError,
     VerifyResult,
+    chair_scores,
     default_rules,
 )
 from nzc_review.store.sqlite import DB_NAME, SQLiteStore
@@ -80,8 +85,11 @@ __all__ = [
     "Conflict",
     "Consensus",
     "Criterion",
+    "DatabaseDamaged",
     "Expert",
+    "FinalizedFigures",
     "ImportResult",
+    "InvalidField",
     "NewExpert",
     "NotFound",
     "Opinion",
@@ -89,12 +97,15 @@ __all__ = [
     "Progress",
     "ProgressCell",
     "Review",
+    "ReviewRound",
     "ReviewStore",
     "SQLiteStore",
     "SessionInfo",
     "StoreBusy",
     "StoreError",
     "VerifyResult",
+    "audit_head",
+    "chair_scores",
     "create_session",
     "default_rules",
     "file_sha256",
@@ -126,10 +137,12 @@ def open_store(location: str | os.PathLike[str], **options: Any) -> ReviewStore:
         scheme was registered with :func:`register_backend`.
     options:
         Passed to the backend (SQLite: ``busy_timeout``, ``retry_deadline``,
-        ``synchronous``).
+        ``synchronous``, ``audit_key``, ``check_on_open``).
 
     Raises
     ------
+    DatabaseDamaged
+        The database file is damaged (one sentence naming it).
     StoreError
         Not a review session folder, or an unknown URL scheme.
     """
@@ -168,6 +181,9 @@ def create_session(
         ``score_min``, ``score_max``).
     actor:
         Who creates it (default: the operator at the command line).
+    options:
+        Passed to the store; ``audit_key`` names the audit key file to create (default
+        ``$NZC_REVIEW_AUDIT_KEY``, else ``SESSION_DIR/audit.key``, mode 0600).
     """
     return SQLiteStore.create(
         session_dir,
@@ -179,6 +195,17 @@ def create_session(
         rules=rules,
         **options,
     )
+
+
+def audit_head(store: ReviewStore, actor: Actor | None = None) -> str:
+    """The head of the session's audit trail, ``<events>:<hash>`` (``87:3fa9…``), to print on
+    signed opinions and summaries; ``""`` for a backend without one.
+
+    ``nzc-review audit verify SESSION_DIR --head <head>`` later proves that no event up to
+    it was removed or rewritten (:mod:`nzc_review.store.audit`).
+    """
+    head = getattr(store, "audit_head", None)
+    return head(actor or Actor.operator()) if callable(head) else ""
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from nzc_review.errors import NzcError
+from nzc_review.errors import InputError, NzcError
 
 __all__ = [
     "CONFLICT_STATUS_ZH",
@@ -31,10 +31,13 @@ __all__ = [
     "AuditEvent",
     "AuthenticationFailed",
     "Conflict",
+    "DatabaseDamaged",
     "Consensus",
     "Criterion",
     "Expert",
+    "FinalizedFigures",
     "ImportResult",
+    "InvalidField",
     "NewExpert",
     "NotFound",
     "Opinion",
@@ -42,11 +45,13 @@ __all__ = [
     "Progress",
     "ProgressCell",
     "Review",
+    "ReviewRound",
     "ReviewStore",
     "SessionInfo",
     "StoreBusy",
     "StoreError",
     "VerifyResult",
+    "chair_scores",
     "default_rules",
 ]
 
@@ -54,20 +59,31 @@ __all__ = [
 # Vocabulary
 # --------------------------------------------------------------------------------------
 
-Role = Literal["expert", "chair", "secretary", "operator"]
+Role = Literal["expert", "chair", "secretary", "analyst", "operator"]
 
-#: Roles a panel member can have. ``operator`` is not a member: it is whoever runs the
+#: Roles a person of the session can have. ``operator`` is not one: it is whoever runs the
 #: ``nzc-review`` command line on the machine that holds the session folder (see
-#: :meth:`Actor.operator`).
-ROLES: tuple[str, ...] = ("expert", "chair", "secretary")
-ROLE_ZH = {"expert": "专家", "chair": "组长", "secretary": "秘书", "operator": "操作员"}
+#: :meth:`Actor.operator`). An ``analyst`` (分析人员) compares the candidates in the explorer:
+#: reads the applications, never a score, an opinion or the consensus.
+ROLES: tuple[str, ...] = ("expert", "chair", "secretary", "analyst")
+ROLE_ZH = {
+    "expert": "专家",
+    "chair": "组长",
+    "secretary": "秘书",
+    "analyst": "分析人员",
+    "operator": "操作员",
+}
 
-#: Roles that score (an expert or the chair scores their own records).
+#: Roles that may score: an expert always, the chair when the session's rule
+#: ``chair_scores`` says so (:func:`chair_scores`).
 SCORING_ROLES = frozenset({"expert", "chair"})
 #: Roles that manage the session, the experts and conflicts of interest.
 MANAGING_ROLES = frozenset({"secretary", "operator"})
-#: Roles that read every record of the session.
+#: Roles that read every record of the session (the secretary: scores and opinions only of
+#: finalized applications, :func:`nzc_review.store.access.require_can_see_scores`).
 READ_ALL_ROLES = frozenset({"chair", "secretary", "operator"})
+#: Roles that read every application (not the reviews): those above and the analyst.
+APPLICATION_READER_ROLES = READ_ALL_ROLES | {"analyst"}
 
 RECOMMENDATIONS: tuple[str, ...] = ("recommend", "recommend_after_revision", "do_not_recommend")
 RECOMMENDATION_ZH = {
@@ -160,15 +176,40 @@ def default_rules() -> dict[str, Any]:
     (``letters``: 专家A, 专家B, …; ``names``: their names). ``bands``: recommendation bands
     (:data:`nzc_review.recommendation.DEFAULT_BANDS`; a ``lower`` of ``None`` is minus
     infinity). ``trim``: how many highest/lowest totals the trimmed mean drops.
-    ``score_min``/``score_max``: the range of a criterion score.
+    ``score_min``/``score_max``: the range of a criterion score. ``outlier_z``,
+    ``outlier_min_sd``, ``outlier_min_experts``: when the dashboard names an expert far from
+    the panel (本工具默认规则, :data:`nzc_review.figures.DEFAULT_OUTLIER_Z`).
+    ``chair_scores``: whether the chair also scores as a member of the panel (本工具默认规则:
+    ``False``; the work plan does not say, and a chair who presides and writes the consensus
+    usually does not score). With ``False`` the chair is not assigned, not counted in the
+    progress grid and never blocks finalizing (:func:`chair_scores`).
     """
+    from nzc_review.figures import (
+        DEFAULT_OUTLIER_MIN_EXPERTS,
+        DEFAULT_OUTLIER_MIN_SD,
+        DEFAULT_OUTLIER_Z,
+    )
+
     return {
         "expert_display": "letters",
         "bands": _default_bands(),
         "trim": 1,
         "score_min": 0.0,
         "score_max": 100.0,
+        "outlier_z": DEFAULT_OUTLIER_Z,
+        "outlier_min_sd": DEFAULT_OUTLIER_MIN_SD,
+        "outlier_min_experts": DEFAULT_OUTLIER_MIN_EXPERTS,
+        "chair_scores": False,
     }
+
+
+def chair_scores(rules: Mapping[str, Any]) -> bool:
+    """Does the chair score in a session with these rules (rule ``chair_scores``)?
+
+    A session created before the rule existed has no ``chair_scores``: its chair scored, and
+    keeps doing so (``True``); new sessions get the default ``False`` (:func:`default_rules`).
+    """
+    return bool(rules.get("chair_scores", True))
 
 
 # --------------------------------------------------------------------------------------
@@ -177,7 +218,38 @@ def default_rules() -> dict[str, Any]:
 
 
 class StoreError(NzcError):
-    """A review-store operation cannot be done (bad state, missing session, …)."""
+    """A review-store operation cannot be done (bad state, missing session, …).
+
+    Parameters
+    ----------
+    message:
+        The reason, in words (for the command line and logs).
+    code:
+        Machine-readable reason (``empty_consensus``, ``missing_reviews``, …) for panels to
+        say it in Chinese (:mod:`nzc_review.ui.refusals`); ``None`` when not given.
+    details:
+        What the message names (``missing=("专家B",)``, ``conflicts=(3,)``), for the same.
+    """
+
+    code: str | None = None
+
+    def __init__(self, message: str = "", *, code: str | None = None, **details: Any):
+        super().__init__(message)
+        self.code = code
+        self.details = details
+
+
+class InvalidField(InputError):
+    """A value the store refuses for one field (an empty reason, a text too long).
+
+    ``field`` names it (``reason``, ``note``, ``opinion``), ``code`` says why (``empty``,
+    ``too_long``, ``not_text``, ``bad_choice``) and ``limit`` the maximum length, so a panel
+    can say it in Chinese without reading the English message.
+    """
+
+    def __init__(self, field: str, code: str, message: str, *, limit: int | None = None):
+        self.field, self.code, self.limit = field, code, limit
+        super().__init__(field, message)
 
 
 class NotFound(StoreError):
@@ -186,6 +258,11 @@ class NotFound(StoreError):
 
 class StoreBusy(StoreError):
     """The database stayed locked by other writers longer than the store waits."""
+
+
+class DatabaseDamaged(StoreError):
+    """The database file is damaged (SQLite reports it malformed, its integrity check fails,
+    or it holds text that is not UTF-8): one sentence naming the file."""
 
 
 #: Chinese wording of the reasons of :class:`PermissionDenied`, keyed by ``code``.
@@ -200,6 +277,9 @@ DENIAL_REASONS_ZH = {
     "locked": "评审记录已提交锁定，仅组长可退回修改",
     "finalized": "该申报评审已定稿，不可修改",
     "declared_conflict": "本人申报的利益冲突不可豁免",
+    "chair_not_scoring": "按本评审会的规则，组长不评分",
+    "scores_hidden": "秘书在申报定稿后才能查看评分和评审意见",
+    "not_revisable": "该申报已定稿，且专家组结论不是“修改完善后推荐”，不接受修改稿",
 }
 
 
@@ -226,8 +306,9 @@ class PermissionDenied(StoreError):
         self.action = action
         self.target = target
         self.reason = reason
-        self.code = code
-        super().__init__(f"permission denied: {who} may not {action} ({target}): {reason}")
+        super().__init__(
+            f"permission denied: {who} may not {action} ({target}): {reason}", code=code
+        )
 
     @property
     def message_zh(self) -> str:
@@ -253,9 +334,9 @@ class Actor:
     Attributes
     ----------
     expert_id:
-        The panel member's id, ``None`` for the operator.
+        The person's id, ``None`` for the operator.
     role:
-        ``expert``, ``chair``, ``secretary`` or ``operator``.
+        ``expert``, ``chair``, ``secretary``, ``analyst`` or ``operator``.
     name:
         The person's name (operator: the local user name).
     """
@@ -362,7 +443,11 @@ class NewExpert:
 
 @dataclass(frozen=True)
 class ApplicationRecord:
-    """An application imported into the session, at its current version."""
+    """An application imported into the session, at its current version.
+
+    ``round`` is the review round (评审轮次) now under way or last finalized: 1, then one more
+    for each revised version accepted after 修改完善后推荐 (:class:`ReviewRound`).
+    """
 
     id: str
     name: str
@@ -377,6 +462,7 @@ class ApplicationRecord:
     finalized_at: str | None = None
     finalized_by: str | None = None
     finalize_note: str | None = None
+    round: int = 1
 
     @property
     def finalized(self) -> bool:
@@ -402,13 +488,18 @@ class ApplicationVersion:
 @dataclass(frozen=True)
 class ImportResult:
     """What importing one application file did: ``new`` (version 1), ``revised`` (a new
-    version; earlier ones kept) or ``unchanged`` (same content hash as the current one)."""
+    version; earlier ones kept) or ``unchanged`` (same content hash as the current one).
+
+    ``round`` is the review round the application is in afterwards: a revised file of an
+    application finalized with 修改完善后推荐 starts the next one (``new_round``)."""
 
     app_id: str
     version: int
     action: Literal["new", "revised", "unchanged"]
     content_sha256: str
     new_conflicts: tuple[Conflict, ...] = ()
+    round: int = 1
+    new_round: bool = False
 
 
 @dataclass(frozen=True)
@@ -543,20 +634,92 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Consensus:
-    """The panel's consensus (专家组评审意见), written by the chair."""
+    """The panel's consensus (专家组评审意见), written by the chair.
+
+    It holds no score: the panel's figures are computed from the reviews
+    (:func:`nzc_review.figures.panel_figures`), and kept at finalization as
+    :class:`FinalizedFigures`. ``app_version`` is the version of the application it judged
+    (the current one when the chair saved it; ``None`` for a consensus saved before versions
+    were recorded).
+    """
 
     app_id: str
     opinion: str
     majority: str
     minority: str
     recommendation: str | None
-    total: float | None
     updated_at: str
     updated_by: str
+    app_version: int | None = None
 
     @property
     def recommendation_zh(self) -> str:
         return RECOMMENDATION_ZH.get(self.recommendation or "", "")
+
+
+@dataclass(frozen=True)
+class FinalizedFigures:
+    """The panel's figures of a finalized application, computed at finalization from the
+    final reviews (:func:`nzc_review.figures.panel_figures`) and kept with the record.
+
+    Attributes
+    ----------
+    app_id, app_version:
+        The application and the version finalized.
+    figures:
+        :meth:`nzc_review.figures.PanelFigures.to_dict` (totals, mean, median, trimmed mean,
+        the panel total and its basis, …).
+    rule:
+        :meth:`nzc_review.figures.FigureRules.to_dict`: the rule that produced them.
+    computed_at:
+        When (UTC).
+    """
+
+    app_id: str
+    app_version: int
+    figures: Mapping[str, Any]
+    rule: Mapping[str, Any]
+    computed_at: str
+
+
+@dataclass(frozen=True)
+class ReviewRound:
+    """A closed review round (评审轮次) of an application, kept when a revised version opens
+    the next one: the version it judged, the finalization, the consensus, the figures kept
+    at finalization and every review, as they were.
+
+    Attributes
+    ----------
+    round:
+        1, 2, …
+    app_version:
+        The version of the application the round judged.
+    consensus:
+        The consensus record as finalized (``None`` if there was none).
+    figures:
+        The :class:`FinalizedFigures` record as plain data (``figures``, ``rule``,
+        ``computed_at``), ``None`` when none was kept.
+    reviews:
+        Every review record of the round as plain data (scores, weights, opinion, status).
+    closed_at, closed_by:
+        When and by whom the next round was opened (the revised file imported).
+    """
+
+    app_id: str
+    round: int
+    app_version: int
+    finalized_at: str | None
+    finalized_by: str | None
+    finalize_note: str | None
+    consensus: Consensus | None
+    figures: Mapping[str, Any] | None
+    reviews: tuple[Mapping[str, Any], ...]
+    closed_at: str
+    closed_by: str
+
+    @property
+    def recommendation(self) -> str | None:
+        return self.consensus.recommendation if self.consensus else None
 
 
 @dataclass(frozen=True)
@@ -622,12 +785,15 @@ class VerifyResult:
     events:
         Number of events checked.
     head:
-        Hash of the last event (write it in the minutes to anchor the chain).
+        Hash of the last event.
     first_broken:
         Sequence number of the first event that fails, ``None`` when the chain is intact.
     problems:
-        ``(seq or None, message)`` for every problem found (``None``: a record, not an
-        event).
+        ``(seq or None, finding in Chinese)`` for every problem found (``None``: a record
+        or the key, not one event).
+    warnings:
+        What the check cannot prove, in Chinese (events written before the session had a
+        key, a key file others can read); not failures.
     """
 
     ok: bool
@@ -635,6 +801,12 @@ class VerifyResult:
     head: str
     first_broken: int | None = None
     problems: tuple[tuple[int | None, str], ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def anchor(self) -> str:
+        """The head to write down: ``<events>:<hash>`` (``nzc-review audit verify --head``)."""
+        return f"{self.events}:{self.head}"
 
 
 # --------------------------------------------------------------------------------------
@@ -722,14 +894,16 @@ class ReviewStore(Protocol):
         recommendation: str | None,
         majority: str = "",
         minority: str = "",
-        total: float | None = None,
     ) -> Consensus: ...
     def consensus(self, actor: Actor, app_id: str) -> Consensus | None: ...
     def finalize(
         self, actor: Actor, app_id: str, *, note: str | None = None
     ) -> ApplicationRecord: ...
+    def finalized_figures(self, actor: Actor, app_id: str) -> FinalizedFigures | None: ...
+    def rounds(self, actor: Actor, app_id: str) -> list[ReviewRound]: ...
 
     # audit
     def events(self, actor: Actor, *, limit: int | None = None) -> list[AuditEvent]: ...
-    def verify(self, actor: Actor) -> VerifyResult: ...
+    def verify(self, actor: Actor, *, head: str | None = None) -> VerifyResult: ...
+    def audit_head(self, actor: Actor) -> str: ...
     def close(self) -> None: ...

@@ -3,9 +3,12 @@
 Sheets (Chinese first): 评审会 (session and criteria), 评分 (one row per expert and
 application with every criterion score and the weighted total), 权重 (each expert's
 normalised weights), 评审意见 (each expert's opinion), 专家组意见 (the consensus and
-finalization), 专家 (panel; no tokens), 利益冲突 (conflicts of interest), 申报 (every
+finalization, with the panel's figures from :func:`nzc_review.figures.application_figures`),
+专家 (panel; no tokens), 利益冲突 (conflicts of interest), 申报 (every
 imported version with its SHA-256). The workbook is written to a temporary file next to the
-target and renamed into place, so a reader never sees half a file.
+target and renamed into place, so a reader never sees half a file. Every text (names, opinions,
+criteria) is stored as text, never as a formula (:mod:`nzc_review.excel_safety`, OWASP CSV
+Injection).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from nzc_review.excel_safety import append_row, workbook_bytes
 from nzc_review.store.base import (
     RECOMMENDATION_ZH,
     ROLE_ZH,
@@ -37,11 +41,11 @@ def _write_sheet(
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        append_row(ws, row)
     ws.freeze_panes = "A2"
     for i, name in enumerate(header, start=1):
         width = (widths or {}).get(i) or min(max(len(str(name)) * 2 + 2, 10), 40)
@@ -63,6 +67,8 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
         ``out`` does not end in ``.xlsx`` or its folder does not exist.
     """
     from openpyxl import Workbook
+
+    from nzc_review.store import audit_head
 
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
@@ -96,6 +102,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
         ["创建时间 (UTC)", info.created_at],
         ["专家显示", "姓名" if use_names else "专家A/B/C"],
         ["数据库版本", info.schema_version],
+        ["审计链头", audit_head(store, actor)],
         [],
         ["评审要点", "默认权重"],
     ]
@@ -186,9 +193,14 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
         {5: 50, 6: 50, 7: 50},
     )
 
+    from nzc_review.figures import application_figures
+
     rows = []
     for app in apps.values():
         cons = store.consensus(actor, app.id)
+        fig = application_figures(
+            store, actor, app.id, reviews=[r for r in reviews if r.app_id == app.id]
+        )
         rows.append(
             [
                 app.id,
@@ -198,10 +210,24 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
                 cons.majority if cons else "",
                 cons.minority if cons else "",
                 RECOMMENDATION_ZH.get(cons.recommendation or "", "") if cons else "",
-                cons.total if cons else None,
+            ]
+            + (
+                [
+                    fig.panel_total,
+                    fig.total.mean,
+                    fig.total.median,
+                    fig.total.trimmed_mean,
+                    fig.panel_total_rule_zh,
+                ]
+                if fig
+                else [None, None, None, None, ""]
+            )
+            + [
                 app.finalized_at or "",
                 app.finalized_by or "",
                 app.finalize_note or "",
+                cons.app_version if cons and cons.app_version else None,
+                app.round,
             ]
         )
     _write_sheet(
@@ -216,9 +242,15 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
             "少数意见",
             "推荐结论",
             "专家组评分",
+            "平均分",
+            "中位数",
+            "去掉最高最低分平均分",
+            "计分规则",
             "定稿时间 (UTC)",
             "定稿人",
             "定稿说明",
+            "专家组意见所评版本",
+            "评审轮次",
         ],
         rows,
         {4: 60, 5: 40, 6: 40},
@@ -317,7 +349,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        Path(tmp).write_bytes(workbook_bytes(wb))
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):

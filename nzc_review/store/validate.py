@@ -17,6 +17,7 @@ from nzc_review.store.base import RECOMMENDATIONS, Criterion, Opinion
 
 __all__ = [
     "MAX_TEXT",
+    "check_app_id",
     "POINTS_TOTAL",
     "as_number",
     "check_rules",
@@ -40,6 +41,24 @@ def as_number(value: object) -> float | None:
         return None
     x = float(value)
     return x if math.isfinite(x) else None
+
+
+def check_app_id(app_id: object, source: str = "application") -> str:
+    """An application id fit to become a file and folder name (:data:`nzc_review.model.SAFE_ID`:
+    never ``.`` or ``..``, no separator or control character; OWASP Path Traversal, CWE-22).
+
+    Raises
+    ------
+    InputError
+        naming ``id``.
+    """
+    import re
+
+    from nzc_review.model import ID_RULE, SAFE_ID
+
+    if not isinstance(app_id, str) or not re.fullmatch(SAFE_ID.rstrip("$"), app_id):
+        raise InputError(source, [("id", f"{ID_RULE}; got {app_id!r}")])
+    return app_id
 
 
 def _key(criteria: Sequence[Criterion], key: object) -> str | None:
@@ -122,6 +141,16 @@ def check_rules(rules: Mapping[str, Any]) -> None:
     trim = rules.get("trim")
     if not isinstance(trim, int) or isinstance(trim, bool) or trim < 0:
         problems.append(("trim", f"expected a whole number of at least 0, got {trim!r}"))
+    for key in ("outlier_z", "outlier_min_sd"):
+        if key in rules and (as_number(rules[key]) is None or rules[key] <= 0):
+            problems.append((key, f"expected a positive number, got {rules[key]!r}"))
+    if "chair_scores" in rules and not isinstance(rules["chair_scores"], bool):
+        problems.append(("chair_scores", f"expected true or false, got {rules['chair_scores']!r}"))
+    least = rules.get("outlier_min_experts", 3)
+    if not isinstance(least, int) or isinstance(least, bool) or least < 3:
+        problems.append(
+            ("outlier_min_experts", f"expected a whole number of at least 3, got {least!r}")
+        )
     if problems:
         raise InputError("rules", problems)
     bands = rules.get("bands")
