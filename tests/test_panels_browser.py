@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -55,6 +56,8 @@ def server(tmp_path_factory):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/expert_review.ipynb",
                                    timeout=5)
+            break
+        except urllib.error.HTTPError:  # it answers (a page without a token is refused)
             break
         except OSError:
             time.sleep(0.5)
@@ -123,7 +126,7 @@ def test_review_meeting_in_the_browser(server, browser):
     _tab(a, "权重")
     a.locator(".widget-hslider").first.wait_for()
     for page in (a, b):
-        page.get_by_text("草稿已自动保存").wait_for(timeout=30_000)
+        page.get_by_text(re.compile(r"^已保存 \d")).wait_for(timeout=30_000)
 
     # reload: the draft is kept
     a.reload()
@@ -135,7 +138,7 @@ def test_review_meeting_in_the_browser(server, browser):
     for page in (a, b):
         page.get_by_role("button", name="提交评审").click()
         page.get_by_role("button", name="确认提交").click()
-        page.get_by_text("已提交", exact=False).first.wait_for(timeout=30_000)
+        page.get_by_text("评审已提交。").wait_for(timeout=30_000)
     b.get_by_text("专家组评分（已提交").wait_for(timeout=30_000)
     b.screenshot(path=str(SHOTS / "expert_submitted.png"), full_page=True)
 
@@ -159,6 +162,7 @@ def test_review_meeting_in_the_browser(server, browser):
     chair.get_by_text("专家组意见已保存（结论：推荐）").wait_for(timeout=30_000)
     chair.get_by_placeholder("未全部提交时须说明").fill("专家C未参加本项目评审")
     chair.get_by_role("button", name="定稿（锁定）").click()
+    chair.get_by_role("button", name="确认定稿").click()  # finalizing asks first
     chair.get_by_text("已定稿并锁定").wait_for(timeout=30_000)
     chair.screenshot(path=str(SHOTS / "chair_finalized.png"), full_page=True)
 

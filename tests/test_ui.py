@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nzc_review.ui.chair import ChairDashboard, aggregate, prefill_consensus
+from nzc_review.ui.chair import ChairDashboard, prefill_consensus, stats_html
 from nzc_review.ui.common import open_session, token_from_query
 from nzc_review.ui.demo import create_demo_session
 from nzc_review.ui.expert import ExpertPanel, rebalance
@@ -71,7 +71,7 @@ def test_expert_draft_autosave_submit_and_lock(env):
     panel.recommendation.value = "recommend"
     assert panel._pending is not None  # debounced, not saved yet
     panel.flush()
-    assert "草稿已自动保存" in panel.status.value
+    assert "已保存" in panel.status.value and "草稿" in panel.status.value
     again = _panel(env.tokens["expert_a"])  # "reload": the draft is kept
     assert again.score_inputs["foundation"].value == "70"
     assert again.sliders[0].value == 40 and again.strengths.value == "<b>基础好</b>"
@@ -85,7 +85,8 @@ def test_bad_score_is_not_saved(env):
     panel = _panel(env.tokens["expert_b"])
     panel.score_inputs["foundation"].value = "很好"
     panel.flush()
-    assert "请输入 0–100 的数字" in panel.status.value
+    assert "未保存：评分『建设基础』不是数字" in panel.status.value
+    assert panel.hints["score-0"].value == "请输入 0–100 之间的数字"
 
 
 def test_pairwise_weights_show_consistency(env):
@@ -122,13 +123,19 @@ def test_chair_aggregates_prefills_vetoes_and_finalizes(env):
     assert board.recommendation.value == "do_not_recommend" and "一票否决" in board.veto.value
 
 
-def test_aggregate_and_prefill_are_pure(env):
+def test_stats_and_prefill_are_pure(env):
+    from nzc_review.figures import panel_figures
+
     store, chair = open_session(env.tokens["chair"])
     reviews = store.reviews(chair, "DEMO-2024-QY-001")
-    agg = aggregate(reviews, list(store.session(chair).criteria))
-    assert agg["summary"].n_experts == 1 and agg["w"] is None
-    assert "主要优点" in prefill_consensus(reviews)
-    assert aggregate([], []) is None
+    criteria = list(store.session(chair).criteria)
+    figures = panel_figures(criteria, reviews)
+    assert figures.n_experts == 1 and figures.kendall is None
+    html = stats_html(figures, criteria)
+    assert f"{figures.panel_total:.2f}" in html and "无法计算肯德尔协调系数" in html
+    assert "尚无专家提交评分" in stats_html(None, criteria)
+    assert "【主要优点】" in prefill_consensus(reviews)
+    assert panel_figures(criteria, []) is None
 
 
 def test_explorer_ranks_and_tries_targets():

@@ -75,47 +75,52 @@ def criteria_guidance() -> dict[str, dict]:
     return yaml.safe_load(text)
 
 
+def _session_folder(store) -> str | None:
+    """The session folder of a store (where its evaluation cache lives), ``None`` if it has
+    none."""
+    location = getattr(store, "location", None)
+    return str(location) if location is not None else None
+
+
 @lru_cache(maxsize=64)
-def _evaluate_snapshot(snapshot_json: str):
-    import json
+def _evaluation(folder: str | None, snapshot_json: str):
+    from nzc_review.evaluation_cache import load_evaluation
 
-    from nzc_review.evaluation import evaluate_application
-    from nzc_review.intake import validate_application
-
-    app = validate_application(json.loads(snapshot_json), "snapshot")
-    return evaluate_application(app)
+    return load_evaluation(folder, snapshot_json)
 
 
 def _snapshot_key(store, actor, app_id: str) -> str:
-    import json
+    from nzc_review.evaluation_cache import canonical_snapshot
 
-    snapshot = store.application_snapshot(actor, app_id)
-    return json.dumps(snapshot, sort_keys=True, ensure_ascii=False)
+    return canonical_snapshot(store.application_snapshot(actor, app_id))
 
 
 def evaluation_of(store, actor, app_id: str):
-    """The automatic evaluation of an application's current snapshot (cached)."""
-    return _evaluate_snapshot(_snapshot_key(store, actor, app_id))
+    """The automatic evaluation of an application's current version: computed once per
+    version and kept in the session folder (:mod:`nzc_review.evaluation_cache`), then in
+    memory."""
+    return _evaluation(_session_folder(store), _snapshot_key(store, actor, app_id))
 
 
 @lru_cache(maxsize=64)
-def _forecast_png(snapshot_json: str) -> bytes:
-    from nzc_review.charts import forecast_figure, png_bytes
+def _forecast_png(folder: str | None, snapshot_json: str) -> bytes:
+    from nzc_review.evaluation_cache import load_forecast_png
 
-    ev = _evaluate_snapshot(snapshot_json)
-    return png_bytes(forecast_figure(ev.forecast, ev.risk))
+    return load_forecast_png(folder, snapshot_json)
 
 
 def forecast_png(store, actor, app_id: str) -> bytes:
-    """The forecast chart of an application's current snapshot, as PNG (cached)."""
-    return _forecast_png(_snapshot_key(store, actor, app_id))
+    """The forecast chart of an application's current version, as PNG (cached as the
+    evaluation)."""
+    return _forecast_png(_session_folder(store), _snapshot_key(store, actor, app_id))
 
 
 def preload() -> int:
-    """Evaluate every application of the session and draw its chart ahead of time.
+    """Read every application's evaluation and chart of the session into memory ahead of time.
 
-    Called while Voila pre-heats a kernel (before anyone connects), so that an expert's
-    panel opens without waiting for the computation. Returns how many were prepared.
+    Called while Voila pre-heats a kernel (before anyone connects): the figures come from the
+    session's evaluation cache, which ``nzc-review serve`` fills before the server starts, so
+    this costs the imports a panel needs and reading a few files. Returns how many were read.
     """
     from nzc_review.store import Actor, open_store
 
@@ -130,6 +135,7 @@ def preload() -> int:
         actor = Actor.operator("panel-preload")
         apps = store.applications(actor)
         for app in apps:
+            evaluation_of(store, actor, app.id)
             forecast_png(store, actor, app.id)
         return len(apps)
     finally:
@@ -138,13 +144,15 @@ def preload() -> int:
 
 def evaluation_summary_html(ev) -> str:
     """Verdict, core gate, failed and missing indicators: what an expert reads first."""
-    from nzc_review import report
+    from nzc_review import catalog, report
+    from nzc_review.ui.messages import value_zh
 
     failed = [r for r in ev.compliance.indicators if r.target_status == "not_met"]
     missing = [r for r in ev.compliance.indicators
                if r.type == "core" and r.target_status in {"missing", "needs_review"}]
-    lines = "".join(f"<li><b>{r.code}</b> {escape(r.name_zh)}：目标 {escape(str(r.target))}，"
-                    f"参考值 {escape(r.reference)}</li>" for r in failed) or "<li>无</li>"
+    lines = "".join(f"<li><b>{r.code}</b> {escape(r.name_zh)}：目标 {escape(value_zh(r.target))}，"
+                    f"参考值 {escape(catalog.display_reference(r.reference))}</li>"
+                    for r in failed) or "<li>无</li>"
     gaps = "".join(f"<li><b>{r.code}</b> {escape(r.name_zh)}</li>" for r in missing) or "<li>无</li>"
     return (report.style() + report.verdict_block(ev)
             + f"<div class='nzc'><h3>目标未达参考值的指标</h3><ul>{lines}</ul>"

@@ -6,6 +6,12 @@ projected reduction by the target year (benefit), probability of meeting the req
 reduction (benefit), share of indicator targets met (benefit), average abatement cost
 (cost) and items to supplement (cost); scored with TOPSIS (:func:`nzc_review.ranking.topsis`)
 and the rank stability of :func:`nzc_review.ranking.rank_stability`.
+
+Served by ``nzc-review serve``, the explorer compares the applications of the session — as
+imported into the review store, at their current version — for the chair or an analyst
+(:func:`explorer_panel` with their personal token); in JupyterLab, the application files of a
+folder. Everything it says is Chinese (是/否, never True/False; the core gate as 通过 /
+不通过（一票否决） / 待补充).
 """
 
 from __future__ import annotations
@@ -16,8 +22,13 @@ from pathlib import Path
 import ipywidgets as w
 import numpy as np
 
-from nzc_review.compliance import STATUS_ZH, evaluate_compliance
-from nzc_review.ui.common import STYLE
+from nzc_review.compliance import GATE_ZH, STATUS_ZH, evaluate_compliance
+from nzc_review.revision import show_value as value_zh
+from nzc_review.ui.common import STYLE, message
+
+#: Who may open the explorer of a served session (the server checks it first,
+#: :data:`nzc_review.panel_server.PAGE_ROLES`).
+EXPLORER_ROLES = frozenset({"chair", "analyst"})
 
 CRITERIA = [
     ("projected_reduction", "目标年预计降幅（%）", True),
@@ -68,11 +79,16 @@ def what_if(app, code: str, target):
 
 
 class Explorer:
-    def __init__(self, applications):
+    """The explorer over ``applications`` (:class:`nzc_review.model.Application`);
+    ``evaluations`` by id when already computed (a served session's, cached per snapshot)."""
+
+    def __init__(self, applications, evaluations=None):
         from nzc_review.evaluation import evaluate_application
 
         self.apps = {a.id: a for a in applications}
-        self.evaluations = {a.id: evaluate_application(a) for a in applications}
+        known = dict(evaluations or {})
+        self.evaluations = {a.id: known.get(a.id) or evaluate_application(a)
+                            for a in applications}
         options = [(f"{a.id}  {a.name}", a.id) for a in applications]
         self.pick = w.SelectMultiple(options=options, value=tuple(v for _, v in options),
                                      rows=min(8, len(options)), description="候选项目",
@@ -121,7 +137,7 @@ class Explorer:
         for app_id in ids:
             for r in self.evaluations[app_id].compliance.indicators:
                 names[r.code] = f"{r.code} {r.name_zh}"
-                value = "—" if r.target is None else escape(str(r.target))
+                value = "—" if r.target is None else escape(value_zh(r.target))
                 rows.setdefault(r.code, {})[app_id] = (
                     f"<span class='st-{r.target_status}'>{value}（{STATUS_ZH[r.target_status]}）"
                     "</span>")
@@ -186,10 +202,10 @@ class Explorer:
         old = next(r for r in before.indicators if r.code == code)
         new = next(r for r in after.indicators if r.code == code)
         self.whatif_out.value = (
-            f"{STYLE}<div class='nzc-panel'><p>{escape(code)}：目标 {escape(str(old.target))}"
-            f"（{STATUS_ZH[old.target_status]}）→ {escape(str(target))}"
-            f"（{STATUS_ZH[new.target_status]}）；核心指标门槛 {before.core_gate} → "
-            f"{after.core_gate}</p></div>")
+            f"{STYLE}<div class='nzc-panel'><p>{escape(code)}：目标 {escape(value_zh(old.target))}"
+            f"（{STATUS_ZH[old.target_status]}）→ {escape(value_zh(target))}"
+            f"（{STATUS_ZH[new.target_status]}）；核心指标门槛 {GATE_ZH[before.core_gate]} → "
+            f"{GATE_ZH[after.core_gate]}</p></div>")
         return self.whatif_out.value
 
 
@@ -210,8 +226,61 @@ def _stability_png(ids: list[str], stability) -> bytes:
     return png_bytes(fig)
 
 
-def explorer_panel(folder: str | Path):
-    """The explorer over every application file in ``folder``."""
+def explorer_panel(folder: str | Path | None = None, token: str | None = None):
+    """The explorer: over the served session's applications (``nzc-review serve`` sets
+    ``NZC_SESSION_DIR``; ``token`` must be the chair's or an analyst's), else over every
+    application file in ``folder``."""
+    from nzc_review.ui.common import session_dir
+
+    if session_dir():
+        return session_explorer(token)
+    if folder is None:
+        return w.HTML(message("未指定申报文件夹（applications_dir）。", "error"))
+    return folder_explorer(folder)
+
+
+def session_applications(store, actor) -> tuple[list, dict]:
+    """The session's applications at their current version, validated from the store's
+    snapshots, and their evaluations (cached per snapshot, :func:`nzc_review.ui.common.
+    evaluation_of`)."""
+    from nzc_review.intake import validate_application
+    from nzc_review.ui.common import evaluation_of
+
+    apps, evaluations = [], {}
+    for record in store.applications(actor):
+        snapshot = store.application_snapshot(actor, record.id)
+        apps.append(validate_application(snapshot, f"{record.id}@v{record.version}"))
+        evaluations[record.id] = evaluation_of(store, actor, record.id)
+    return apps, evaluations
+
+
+def session_explorer(token: str | None):
+    """The explorer over the applications of the served session, for the chair or an
+    analyst; a clear message (no data) for anyone else."""
+    from nzc_review.errors import NzcError
+    from nzc_review.ui.common import open_session
+    from nzc_review.ui.refusals import refusal_zh
+
+    store, actor = open_session(token)
+    if store is None:
+        return w.HTML(message(actor, "error"))
+    try:
+        if actor.role not in EXPLORER_ROLES:
+            return w.HTML(message("候选项目分析页面仅向组长和分析人员开放，请使用组长或分析人员的"
+                                  "个人链接。", "error"))
+        try:
+            apps, evaluations = session_applications(store, actor)
+        except NzcError as exc:
+            return w.HTML(message(refusal_zh(exc, "读取申报"), "error"))
+    finally:
+        store.close()
+    if not apps:
+        return w.HTML(message("本评审会尚未导入申报（nzc-review session import）。", "info"))
+    return Explorer(apps, evaluations).widget
+
+
+def folder_explorer(folder: str | Path):
+    """The explorer over every application file in ``folder`` (JupyterLab)."""
     from nzc_review.batch import discover
     from nzc_review.errors import InputError
     from nzc_review.intake import load_application
@@ -226,5 +295,5 @@ def explorer_panel(folder: str | Path):
             seen.add(app.id)
             apps.append(app)
     if not apps:
-        return w.HTML(f"<p>{escape(str(folder))} 中没有可读取的申报文件。</p>")
+        return w.HTML(message(f"{folder} 中没有可读取的申报文件。", "info"))
     return Explorer(apps).widget
