@@ -3,21 +3,25 @@
 ::
 
     nzc-review session create DIR --name NAME [--date D] [--batch B] [--criteria FILE]
+                                  [--audit-key KEYFILE]
     nzc-review session import DIR FILES...
     nzc-review session assign DIR (--all | --expert ID... | --app ID...)
     nzc-review session status DIR
     nzc-review session export DIR OUT.xlsx
-    nzc-review expert add DIR --name N --org O --role expert|chair|secretary [--base-url URL]
+    nzc-review expert add DIR --name N --org O --role expert|chair|secretary|analyst
+                          [--base-url URL]
     nzc-review expert list DIR
     nzc-review expert token DIR ID
     nzc-review coi DIR list | confirm ID --reason R | waive ID --reason R
     nzc-review coi DIR declare --expert ID --app ID --reason R
-    nzc-review audit verify DIR
+    nzc-review audit verify DIR [--head COUNT:HASH] [--audit-key KEYFILE]
+    nzc-review audit head DIR
     nzc-review audit log DIR [--limit N]
 
 The command line acts as the operator (:meth:`nzc_review.store.Actor.operator`): it manages
-the session but never scores. Exit status 0 on success, 2 on invalid input (a clear
-message, never a traceback); ``audit verify`` exits 1 when the trail is broken.
+the session but never scores. Exit status 0 on success, 2 on invalid input, a damaged
+database or an audit trail that fails the check (one clear Chinese sentence per finding,
+never a traceback).
 """
 
 from __future__ import annotations
@@ -29,13 +33,13 @@ from pathlib import Path
 
 from nzc_review.errors import InputError, NzcError
 
-EXIT_OK, EXIT_BROKEN, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_INVALID = 0, 2
 
 
-def _store(directory: str):
+def _store(directory: str, audit_key: str | None = None):
     from nzc_review.store import open_store
 
-    return open_store(directory)
+    return open_store(directory, audit_key=audit_key)
 
 
 def _op():
@@ -68,7 +72,9 @@ def cmd_session_create(args: argparse.Namespace) -> int:
     criteria = None
     if args.criteria:
         criteria = _read_criteria(args.criteria)
-    rules = {"expert_display": args.display} if args.display else None
+    rules = {"expert_display": args.display} if args.display else {}
+    if args.chair_scores:
+        rules["chair_scores"] = True
     try:
         store = create_session(
             args.dir,
@@ -76,7 +82,8 @@ def cmd_session_create(args: argparse.Namespace) -> int:
             date=args.date,
             batch=args.batch,
             criteria=criteria,
-            rules=rules,
+            rules=rules or None,
+            audit_key=args.audit_key,
         )
     except OSError as exc:
         raise InputError(args.dir, f"cannot create the session folder ({exc.strerror})") from None
@@ -87,25 +94,17 @@ def cmd_session_create(args: argparse.Namespace) -> int:
             {"dir": str(store.location), "database": str(store.path), "session": _asdict(info)},
             f"评审会已创建 review session created: {info.name}\n"
             f"  database: {store.path}\n"
+            f"  审计密钥 audit key: {store.key_path}（仅所有者可读写；请另行备份）\n"
             f"  评审要点 criteria: {'、'.join(c.name for c in info.criteria)}",
         )
     return EXIT_OK
 
 
 def _read_criteria(path: str) -> list:
-    import json
-
-    import yaml
+    from nzc_review.intake.text import read_json, read_yaml  # with the input limits
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(p.name, f"cannot read ({exc.strerror})") from None
-    try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise InputError(p.name, f"not valid YAML/JSON ({exc})") from None
+    data = read_json(p) if p.suffix.lower() == ".json" else read_yaml(p)
     if isinstance(data, dict) and "criteria" in data:
         data = data["criteria"]
     if not isinstance(data, list):
@@ -144,6 +143,12 @@ def cmd_session_import(args: argparse.Namespace) -> int:
                     f"{r.app_id}: {what} (version {r.version}, sha256 {r.content_sha256[:12]}…)"
                     f"  ← {path}"
                 )
+                if r.new_round:
+                    print(
+                        f"  第 {r.round} 轮评审 review round {r.round}: 上一轮定稿为修改完善后推荐，"
+                        f"修改稿（第 {r.version} 版）重新进入评审；比较修改内容：nzc-review "
+                        f"revision {args.dir} {r.app_id}"
+                    )
                 for c in r.new_conflicts:
                     print(
                         f"  ! 利益冲突待确认 conflict #{c.id}: expert #{c.expert_id} — {c.detail}"
@@ -257,15 +262,24 @@ def _base_url(args: argparse.Namespace) -> str:
 
 
 def _show_new(args: argparse.Namespace, new, verb: str) -> None:
-    from nzc_review.store.tokens import personal_link
+    """The person's links — the page of their role first (the chair: the dashboard and the
+    explorer; the secretary: the dashboard; an analyst: the explorer) — and the token."""
+    from nzc_review.store.tokens import role_links
 
-    link = personal_link(new.token, _base_url(args))
     e = new.expert
+    links = role_links(new.token, e.role, _base_url(args))
+    shown = "\n".join(f"  {label}: {url}" for label, url in links)
+    plural = "links" if len(links) > 1 else "link"
     _out(
         args,
-        {"expert": _asdict(e), "token": new.token, "link": link},
+        {
+            "expert": _asdict(e),
+            "token": new.token,
+            "link": links[0][1],
+            "links": [{"page": label, "link": url} for label, url in links],
+        },
         f"{verb}: #{e.id} {e.code} {e.name}（{e.role_zh}，{e.organisation}）\n"
-        f"personal link 个人链接 (shown once — send it to this person only):\n  {link}\n"
+        f"personal {plural} 个人链接 (shown once — send to this person only):\n{shown}\n"
         f"token: {new.token}",
     )
 
@@ -381,22 +395,30 @@ def cmd_coi_declare(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    with _store(args.dir) as store:
-        result = store.verify(_op())
+    with _store(args.dir, args.audit_key) as store:
+        result = store.verify(_op(), head=args.head)
     if getattr(args, "format", None) == "json":
-        _out(args, _asdict(result), "")
+        _out(args, {**_asdict(result), "anchor": result.anchor}, "")
     elif result.ok:
-        print(f"audit trail OK 审计记录完整: {result.events} events, head {result.head}")
+        print(f"审计记录完整：共 {result.events} 条事件，链头 {result.anchor}")
+        if args.head:
+            print(f"记录的链头 {args.head.strip()} 之前的事件均未被删除或改写")
     else:
-        where = (
-            f"first broken event: #{result.first_broken}"
-            if result.first_broken is not None
-            else "the event chain is intact"
-        )
-        print(f"audit trail BROKEN 审计记录被篡改: {where}", file=sys.stderr)
         for _, message in result.problems:
-            print(f"  {message}", file=sys.stderr)
-    return EXIT_OK if result.ok else EXIT_BROKEN
+            print(message, file=sys.stderr)
+    if getattr(args, "format", None) != "json":
+        for warning in result.warnings:
+            print(f"注意：{warning}", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_INVALID
+
+
+def cmd_audit_head(args: argparse.Namespace) -> int:
+    from nzc_review.store import audit_head
+
+    with _store(args.dir) as store:
+        head = audit_head(store, _op())
+    _out(args, {"head": head}, head)
+    return EXIT_OK
 
 
 def cmd_audit_log(args: argparse.Namespace) -> int:
@@ -408,7 +430,7 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
     for e in events:
         print(
             f"#{e.seq} {e.at} {e.actor} ({e.actor_role} {e.actor_name}) "
-            f"{e.action} {e.entity} {e.entity_id} {e.hash[:12]}"
+            f"{e.action} {e.entity} {e.entity_id} {str(e.hash)[:12]}"
         )
     return EXIT_OK
 
@@ -428,6 +450,14 @@ def _positive(text: str) -> int:
 
 def _fmt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _audit_key(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--audit-key",
+        metavar="KEYFILE",
+        help=f"{what} (default $NZC_REVIEW_AUDIT_KEY, else DIR/audit.key)",
+    )
 
 
 def register(subparsers) -> None:
@@ -456,6 +486,13 @@ def register(subparsers) -> None:
         choices=("letters", "names"),
         help="how experts are shown: 专家A/B/C (default) or names",
     )
+    q.add_argument(
+        "--chair-scores",
+        action="store_true",
+        help="the chair also scores as a member of the panel (default: the chair presides, "
+        "writes the consensus and finalizes, but does not score)",
+    )
+    _audit_key(q, "where to create the audit key file (mode 0600)")
     _fmt(q)
     q.set_defaults(func=cmd_session_create)
 
@@ -471,7 +508,9 @@ def register(subparsers) -> None:
     q = sub.add_parser("assign", help="assign applications to experts")
     q.add_argument("dir", metavar="DIR")
     q.add_argument(
-        "--all", action="store_true", help="every expert and chair × every open application"
+        "--all",
+        action="store_true",
+        help="every expert (and the chair, if the chair scores) × every open application",
     )
     q.add_argument(
         "--expert",
@@ -500,16 +539,28 @@ def register(subparsers) -> None:
     q.set_defaults(func=cmd_session_export)
 
     # expert
-    p = subparsers.add_parser("expert", help="panel members (专家组): add, list, new token")
+    p = subparsers.add_parser(
+        "expert", help="people of the session (专家组、秘书、分析人员): add, list, new token"
+    )
     sub = p.add_subparsers(dest="expert_action", required=True, metavar="ACTION")
-    q = sub.add_parser("add", help="add a panel member; prints their personal link once")
+    q = sub.add_parser(
+        "add",
+        help="add an expert, the chair, the secretary or an analyst; prints their personal "
+        "link(s) once",
+    )
     q.add_argument("dir", metavar="DIR")
     q.add_argument("--name", required=True)
     q.add_argument("--org", required=True, help="organisation (单位)")
     q.add_argument("--title", help="title (职称)")
     q.add_argument("--field", help="field (专业领域)")
     q.add_argument("--county", help="county (县/市/区), for conflict-of-interest detection")
-    q.add_argument("--role", choices=ROLES, required=True)
+    q.add_argument(
+        "--role",
+        choices=ROLES,
+        required=True,
+        help="expert (scores), chair (dashboard and explorer), secretary (progress, results "
+        "once finalized), analyst (explorer)",
+    )
     q.add_argument(
         "--base-url",
         metavar="URL",
@@ -558,12 +609,29 @@ def register(subparsers) -> None:
     q.set_defaults(func=cmd_coi_declare)
 
     # audit
-    p = subparsers.add_parser("audit", help="audit trail: verify the hash chain, show events")
+    p = subparsers.add_parser(
+        "audit", help="audit trail: verify the keyed hash chain, print its head, show events"
+    )
     sub = p.add_subparsers(dest="audit_action", required=True, metavar="ACTION")
-    q = sub.add_parser("verify", help="check the hash chain and the records (exit 1 if broken)")
+    q = sub.add_parser(
+        "verify", help="check the keyed hash chain and the records (exit 2 if anything fails)"
+    )
     q.add_argument("dir", metavar="DIR")
+    q.add_argument(
+        "--head",
+        metavar="COUNT:HASH",
+        help="a head written down earlier (audit head, printed on every opinion report and "
+        "summary): prove that no event up to it was removed or rewritten",
+    )
+    _audit_key(q, "the audit key file")
     _fmt(q)
     q.set_defaults(func=cmd_audit_verify)
+    q = sub.add_parser(
+        "head", help="print the head of the audit trail (COUNT:HASH) to write in the minutes"
+    )
+    q.add_argument("dir", metavar="DIR")
+    _fmt(q)
+    q.set_defaults(func=cmd_audit_head)
     q = sub.add_parser("log", help="print audit events, oldest first")
     q.add_argument("dir", metavar="DIR")
     q.add_argument("--limit", type=_positive, metavar="N", help="only the last N events")
