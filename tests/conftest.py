@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,27 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "applications"
 SEED = ROOT / "docs" / "policy" / "hechi-2023-23.txt"
+
+#: Debian's Chromium: browser tests and PDF printing. Under CI the browser tests always run
+#: (a missing browser fails them); elsewhere they are skipped when it is not installed.
+CHROMIUM = "/usr/bin/chromium"
+requires_chromium = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+    reason="needs Debian's chromium (make sysdeps installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per test module, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from nzc_review.pdf import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
 
 #: Inputs the fuzz suite (test_fuzz_inputs.py) tried, and those that ended in another exception
 #: than the tool's own InputError; reported at the end of the run.

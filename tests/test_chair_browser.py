@@ -29,14 +29,12 @@ import yaml
 from nzc_review.cli import main
 from nzc_review.store import Actor, open_store
 
-from .conftest import EXAMPLES, ROOT
+from .conftest import EXAMPLES, ROOT, requires_chromium
 
 SHOTS = ROOT / "out" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 PARK = "DEMO-2024-YQ-001"
 PARK_NAME = "示例工业园区近零碳排放园区试点（示例）"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                                reason="Debian chromium not installed (make test installs it)")
+pytestmark = requires_chromium
 
 
 def _free_port() -> int:
@@ -117,17 +115,6 @@ def meeting(tmp_path_factory):
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from nzc_review.pdf import CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, url: str, external: list[str]):

@@ -20,14 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, requires_chromium
 
 SHOTS = ROOT / "out" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 APP = "DEMO-2024-QY-001"
 LOST = "与服务器的连接已中断，您输入的内容已保存在本机浏览器中，连接恢复后请刷新页面"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                                reason="Debian chromium not installed (make test installs it)")
+pytestmark = requires_chromium
 
 
 def _free_port() -> int:
@@ -101,17 +99,6 @@ def server(tmp_path_factory):
     yield server
     server.stop()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from nzc_review.pdf import CHROMIUM_ARGS
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _page(browser, url: str):
