@@ -19,7 +19,6 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import psutil
 import pytest
@@ -240,17 +239,24 @@ def slow_voila(tmp_path):
     _stop(process, seen + _kernels(process.pid))
 
 
-def test_a_slow_page_says_it_is_loading_then_that_the_server_is_busy(slow_voila, browser):
-    context = browser.new_context(locale="zh-CN")
-    page = context.new_page()
-    page.clock.install()
-    page.goto(slow_voila, wait_until="commit")
-    page.get_by_text(LOADING).first.wait_for(timeout=60_000)
-    assert "Running" not in page.inner_text("body")  # Voila's English text is gone
-    page.clock.fast_forward(21_000)  # 21 s later, still loading
-    page.get_by_text(BUSY).first.wait_for(timeout=10_000)
-    page.get_by_text("慢速面板").wait_for(timeout=90_000)
-    page.wait_for_function("() => !document.querySelector('.nzc-loading-note')",
-                           timeout=10_000)
-    assert LOADING not in page.inner_text("body") and BUSY not in page.inner_text("body")
-    context.close()
+def test_a_slow_page_says_it_is_loading_then_that_the_server_is_busy(slow_voila):
+    # a browser of its own (not conftest's module-wide one): the other test drives Chromium
+    # through Playwright's asyncio API, which cannot run beside a live sync one
+    from playwright.sync_api import sync_playwright
+
+    from nzc_review.pdf import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(locale="zh-CN")
+        page.clock.install()
+        page.goto(slow_voila, wait_until="commit")
+        page.get_by_text(LOADING).first.wait_for(timeout=60_000)
+        assert "Running" not in page.inner_text("body")  # Voila's English text is gone
+        page.clock.fast_forward(21_000)  # 21 s later, still loading
+        page.get_by_text(BUSY).first.wait_for(timeout=10_000)
+        page.get_by_text("慢速面板").wait_for(timeout=90_000)
+        page.wait_for_function("() => !document.querySelector('.nzc-loading-note')",
+                               timeout=10_000)
+        assert LOADING not in page.inner_text("body") and BUSY not in page.inner_text("body")
+        browser.close()
