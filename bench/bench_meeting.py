@@ -65,7 +65,7 @@ class Server:
 
     def __init__(self, folder: Path, pool_size: int | None, log: Path) -> None:
         self.port = free_port()
-        args = [sys.executable, "-m", "nzc_review.cli", "serve", str(folder), "--port",
+        args = [sys.executable, "-m", "nzc_review.cli.main", "serve", str(folder), "--port",
                 str(self.port)]
         if pool_size is not None:
             args += ["--pool-size", str(pool_size)]
@@ -389,7 +389,7 @@ async def browse(server: Server, people: list[tuple[str, str, str]],
                  after_close: float) -> dict:
     from playwright.async_api import async_playwright
 
-    from nzc_review.pdf import CHROMIUM_ARGS
+    from nzc_review.runner.pdf import CHROMIUM_ARGS
 
     out: dict = {}
     async with async_playwright() as p:

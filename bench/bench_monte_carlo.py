@@ -1,6 +1,6 @@
 """Benchmark: the delivery-risk Monte Carlo, 10,000 draws per application.
 
-Compares the vectorised kernel (nzc_review.risk.simulate_emissions) with a plain Python loop
+Compares the vectorised kernel (nzc_review.evaluation.risk.simulate_emissions) with a plain Python loop
 over the very same draws, in the same run, on every bundled example application, and checks
 that both give the same emissions. Prints wall times and the ratio.
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nzc_review.derive import latest_accounted_year
-from nzc_review.forecast import project_effects
+from nzc_review.evaluation.derive import latest_accounted_year
+from nzc_review.evaluation.forecast import project_effects
+from nzc_review.evaluation.risk import RiskModel, draw, simulate_emissions
 from nzc_review.intake import load_application
-from nzc_review.risk import RiskModel, draw, simulate_emissions
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -52,7 +52,7 @@ def wait_http(url: str, timeout: float = 120) -> None:
 
 def start_panels(folder: Path, preheat: bool) -> tuple[subprocess.Popen, dict[str, str], int]:
     port = free_port()
-    args = [sys.executable, "-m", "nzc_review.cli", "serve", str(folder), "--demo", "--port",
+    args = [sys.executable, "-m", "nzc_review.cli.main", "serve", str(folder), "--demo", "--port",
             str(port), "--pool-size", "2"]
     if not preheat:
         args.append("--no-preheat")
@@ -109,7 +109,7 @@ def time_to_interactive(browser, url: str, marker: str) -> float:
 def measure_pages(repeats: int) -> dict[str, list[float]]:
     from playwright.sync_api import sync_playwright
 
-    from nzc_review.pdf import CHROMIUM_ARGS
+    from nzc_review.runner.pdf import CHROMIUM_ARGS
 
     results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from nzc_review import ranking
+from nzc_review.mcda import ranking
 
 N_SAMPLES = 10_000
 N_CANDIDATES = 100
@@ -98,7 +98,7 @@ def main() -> int:
     ratio = t_pm / t_ours
 
     print(
-        f"nzc_review.ranking.rank_stability (vectorised, best of {REPEATS}): "
+        f"nzc_review.mcda.ranking.rank_stability (vectorised, best of {REPEATS}): "
         f"{t_ours:8.3f} s  (first run {times[0]:.3f} s)"
     )
     print(f"pymcdm TOPSIS in a Python loop ({N_SAMPLES} calls):            {t_pm:8.3f} s")

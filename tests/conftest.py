@@ -25,7 +25,7 @@ def browser():
     """One headless Debian Chromium per test module, driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
-    from nzc_review.pdf import CHROMIUM_ARGS
+    from nzc_review.runner.pdf import CHROMIUM_ARGS
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

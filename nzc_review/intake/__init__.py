@@ -2,7 +2,7 @@
 
 Readers are kept in a registry keyed by file suffix (as papermill keeps its I/O handlers), so
 that a new format is one :func:`register_reader` call. Every reader returns plain data; the
-validation into :class:`~nzc_review.model.Application` and the translation of pydantic errors
+validation into :class:`~nzc_review.policy.application.Application` and the translation of pydantic errors
 into ``file: field: message`` lines happen once, here.
 """
 
@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from nzc_review.errors import InputError
 from nzc_review.limits import active, check_structure
-from nzc_review.model import Application, check_against_catalog
+from nzc_review.policy.application import Application, check_against_catalog
 
 Reader = Callable[[Path], object]
 _READERS: dict[str, Reader] = {}
@@ -89,8 +89,7 @@ _UNION_TAGS = {
 
 
 def _known_fields() -> set[str]:
-    from nzc_review import model
-
+    from nzc_review.policy import application as model
     names: set[str] = set()
     for cls in (
         model.Application,
@@ -180,7 +179,7 @@ def _one_error(err: dict, hint: bool = True) -> tuple[str, str]:
     if kind == "missing":
         return where, "required field is missing"
     if kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
-        from nzc_review.model import ID_RULE
+        from nzc_review.policy.application import ID_RULE
 
         return where, f"{ID_RULE}; got {_got(value)}"
     if kind == "literal_error":

@@ -79,10 +79,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nzc_review import catalog
 from nzc_review.errors import InputError
 from nzc_review.limits import check_workbook
-from nzc_review.model import FORMAT, Application
+from nzc_review.policy import catalog
+from nzc_review.policy.application import FORMAT, Application
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -562,10 +562,10 @@ class _Writer:
 
     def put(self, ws: Worksheet, row: int, col: int, value: object, path: str = "") -> Cell:
         """Write ``value``; text is always stored as text (never as a formula), see
-        :mod:`nzc_review.excel_safety`."""
+        :mod:`nzc_review.files.excel_safety`."""
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-        from nzc_review.excel_safety import as_text
+        from nzc_review.files.excel_safety import as_text
 
         cell = ws.cell(row=row, column=col)
         if isinstance(value, str):
@@ -1165,7 +1165,7 @@ def build_workbook(pilot_type: str, app: Application | None = None, source: str 
     Parameters
     ----------
     pilot_type:
-        One of :data:`nzc_review.catalog.PILOT_TYPES`.
+        One of :data:`nzc_review.policy.catalog.PILOT_TYPES`.
     app:
         The application to fill in (its pilot type must be ``pilot_type``), or ``None``.
     source:
@@ -1194,8 +1194,8 @@ def _timestamp() -> dt.datetime:
 def workbook_bytes(wb: Workbook) -> bytes:
     """The ``.xlsx`` bytes of a workbook, with one timestamp throughout (see :func:`_timestamp`),
     so that the same content and ``SOURCE_DATE_EPOCH`` give the same bytes; carriage returns in
-    texts are kept (:func:`nzc_review.excel_safety.keep_carriage_returns`)."""
-    from nzc_review.excel_safety import keep_carriage_returns
+    texts are kept (:func:`nzc_review.files.excel_safety.keep_carriage_returns`)."""
+    from nzc_review.files.excel_safety import keep_carriage_returns
 
     stamp = _timestamp()
     wb.properties.created = stamp

@@ -3,8 +3,8 @@
 河环发〔2023〕23号 does not end at selection: pilots are built, then accepted against their targets
 (三、(二)2 验收评价), disclose their carbon emissions every year (四、(四) 每年对外开展碳排放信息披露),
 are re-reviewed periodically and lose the title when results fall away (三、(三)2 复核提升, 动态退出
-机制). The same catalog (附件1 表1–表5) and evaluation engine (:func:`nzc_review.compliance.judge`,
-:func:`nzc_review.accounting.account_carbon`, :mod:`nzc_review.derive`) serve all of it.
+机制). The same catalog (附件1 表1–表5) and evaluation engine (:func:`nzc_review.evaluation.compliance.judge`,
+:func:`nzc_review.evaluation.accounting.account_carbon`, :mod:`nzc_review.evaluation.derive`) serve all of it.
 
 Modules
 -------
@@ -16,7 +16,7 @@ Modules
 ``monitor``      the re-review rules (pure functions) and the review of every pilot
 ``config``       acceptance and re-review rules from a YAML/JSON file
 ``report``, ``charts``, ``terminal``   HTML fragments, matplotlib charts, rich tables
-``jobs``         notebook jobs for :func:`nzc_review.notebook_runner.run_notebook_jobs`
+``jobs``         notebook jobs for :func:`nzc_review.runner.jobs.run_notebook_jobs`
 
 Everything is described for users in ``docs/lifecycle.md``.
 """

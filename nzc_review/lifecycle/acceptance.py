@@ -10,14 +10,14 @@ What is compared (all pure; the inputs are validated models):
 * **indicators** — every indicator of the pilot type (附件1 表1–表5): the achieved value (declared,
   or computed from the operation year's figures as in the application: reductions vs the base
   year, per-capita emissions, renewable share, clean-energy rate) is judged against the reference
-  value with :func:`nzc_review.compliance.judge` (DESIGN.md contract 3) and against the committed
+  value with :func:`nzc_review.evaluation.compliance.judge` (DESIGN.md contract 3) and against the committed
   target (an indicator without a committed target is held to its reference value); a declared
   value more than 5 % from the computed one is flagged;
 * **core gate** on achieved values: ``fail`` if a core indicator misses its reference value,
   ``incomplete`` if one has no value or needs review, else ``pass``;
 * **key projects** (附件2 五) — each planned project is 按期完成 (completed by the end of the
   construction period), 逾期完成, 未完成 or 未报告; its delivery is actual / expected reduction;
-* **accounting and disclosure** — :func:`nzc_review.accounting.account_carbon` on the operation
+* **accounting and disclosure** — :func:`nzc_review.evaluation.accounting.account_carbon` on the operation
   year, the declared total against the accounted one, reductions consistent with the emissions,
   the operation year a full year after the last project, a disclosure for every year of the
   period (四、(四) 每年对外开展碳排放信息披露).
@@ -28,7 +28,7 @@ meets both the reference and the committed target, ``target_miss_credit`` (0.5) 
 reference only, 0 otherwise; group points = weight × mean credit over the type's indicators of
 the group. Project credit = ``completion_share`` (0.5) × completed on time + (1 − 0.5) ×
 min(1, actual / expected reduction); points = weight × mean credit. Accounting points = weight ×
-share of the five checks passed. Grade bands: :data:`nzc_review.recommendation.DEFAULT_BANDS`
+share of the five checks passed. Grade bands: :data:`nzc_review.mcda.recommendation.DEFAULT_BANDS`
 (优秀 ≥ 85, 通过 60–85, 未通过 < 60).
 
 Verdict 通过验收 when every core indicator meets its reference value (一票否决), every key project
@@ -42,16 +42,16 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from nzc_review import catalog
-from nzc_review.accounting import Accounting, account_carbon
-from nzc_review.compliance import MET, MISSING, NEEDS_REVIEW, NOT_MET, STATUS_ZH, judge
-from nzc_review.derive import Derived, derived_current, reduction_pct
 from nzc_review.errors import NzcError
-from nzc_review.factors import EmissionFactor
+from nzc_review.evaluation.accounting import Accounting, account_carbon
+from nzc_review.evaluation.compliance import MET, MISSING, NEEDS_REVIEW, NOT_MET, STATUS_ZH, judge
+from nzc_review.evaluation.derive import Derived, derived_current, reduction_pct
+from nzc_review.evaluation.factors import EmissionFactor
 from nzc_review.lifecycle.intake import AcceptanceCase
 from nzc_review.lifecycle.model import Acceptance, ReportedValue
-from nzc_review.model import Application, IndicatorValue
-from nzc_review.recommendation import DEFAULT_BANDS, Band
+from nzc_review.mcda.recommendation import DEFAULT_BANDS, Band
+from nzc_review.policy import catalog
+from nzc_review.policy.application import Application, IndicatorValue
 
 PASSED, FAILED = "通过验收", "不通过"
 _EPS = 1e-9
@@ -108,7 +108,7 @@ class AcceptanceRules:
     pass_score:
         Minimum score; ``None`` takes the lower bound of the band coded ``pass`` (60).
     bands:
-        Grade bands, best first (:class:`nzc_review.recommendation.Band`).
+        Grade bands, best first (:class:`nzc_review.mcda.recommendation.Band`).
     tolerance_pct:
         Declared against computed figures: differences above this percentage are flagged.
     """

@@ -1,4 +1,4 @@
-"""Charts of the lifecycle reports (matplotlib, Agg, CJK font from :mod:`nzc_review.charts`).
+"""Charts of the lifecycle reports (matplotlib, Agg, CJK font from :mod:`nzc_review.present.charts`).
 
 * :func:`trend_figure` — total emissions per year with the base-year level, the accepted target
   level and, per year, the re-review status (复核, 河环发〔2023〕23号 三、(三)2);
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from nzc_review.charts import cjk_font
+from nzc_review.present.charts import cjk_font
 
 STATUS_COLOURS = {"ok": "#2e7d32", "warning": "#f9a825", "exit": "#c62828"}
 STATUS_ZH = {"ok": "正常", "warning": "预警", "exit": "建议取消称号"}

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from nzc_review.errors import InputError
 from nzc_review.lifecycle.acceptance import AcceptanceRules, RulesError, ScoreWeights
 from nzc_review.lifecycle.monitor import MonitorRules
-from nzc_review.recommendation import Band, RecommendationError
+from nzc_review.mcda.recommendation import Band, RecommendationError
 
 
 class _Model(BaseModel):

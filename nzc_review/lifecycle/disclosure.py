@@ -9,11 +9,11 @@ For one pilot and one data year, from its ``nzc-disclosure/1`` files (pure funct
 * total emissions of the year as disclosed, the change against the base year and the previous
   disclosed year, and the trend of every disclosed year up to it;
 * emissions by source from the year's activity data, accounted as applications are
-  (:func:`nzc_review.accounting.account_carbon`: GB/T 32150-2015 fuel factors, the grid factor of
+  (:func:`nzc_review.evaluation.accounting.account_carbon`: GB/T 32150-2015 fuel factors, the grid factor of
   the data year), with energy use in tce, the renewable share and the clean-energy rate;
 * every indicator with a value — disclosed, or computed from the figures as for applications
   (reductions against the base year, per-capita emissions, energy shares) — judged against the
-  reference value of 附件1 with :func:`nzc_review.compliance.judge`;
+  reference value of 附件1 with :func:`nzc_review.evaluation.compliance.judge`;
 * a few sentences a resident can read.
 """
 
@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from nzc_review import catalog
-from nzc_review.accounting import FIELD_ZH, Accounting, account_carbon
-from nzc_review.compliance import MET, NOT_MET, judge
-from nzc_review.derive import derived_current
 from nzc_review.errors import InputError
-from nzc_review.factors import EmissionFactor
+from nzc_review.evaluation.accounting import FIELD_ZH, Accounting, account_carbon
+from nzc_review.evaluation.compliance import MET, NOT_MET, judge
+from nzc_review.evaluation.derive import derived_current
+from nzc_review.evaluation.factors import EmissionFactor
 from nzc_review.lifecycle.intake import PilotHistory, pilot_application
+from nzc_review.policy import catalog
 
 
 @dataclass

@@ -34,7 +34,7 @@ from pathlib import Path
 from nzc_review.errors import InputError
 from nzc_review.lifecycle.model import ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT
 from nzc_review.limits import check_workbook
-from nzc_review.model import Energy, Profile
+from nzc_review.policy.application import Energy, Profile
 
 BASIC, INDICATORS, PROJECTS, YEARLY = "基本信息", "指标", "重点项目", "年度数据"
 
@@ -277,11 +277,11 @@ def read_workbook(path: Path) -> dict:
 
 def write_workbook(data: dict, path: str | Path) -> Path:
     """Write the plain data of an acceptance or disclosure file in the workbook layout; text is
-    written as text, never as a formula (:mod:`nzc_review.excel_safety`, OWASP CSV Injection)."""
+    written as text, never as a formula (:mod:`nzc_review.files.excel_safety`, OWASP CSV Injection)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from nzc_review.excel_safety import append_row, workbook_bytes
+    from nzc_review.files.excel_safety import append_row, workbook_bytes
 
     fmt = data.get("format")
     if fmt not in {ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT}:

@@ -14,7 +14,7 @@ Cross-checks beyond the schema (河环发〔2023〕23号 三、(二)2 验收评�
 * an acceptance's ``application`` is resolved (a file relative to the acceptance file, or the
   embedded content) and must carry the stated id; achieved indicator codes must belong to the
   application's pilot type, with values of the right kind (yes/no or number,
-  :func:`nzc_review.model.check_against_catalog`); project names must be the application's; the
+  :func:`nzc_review.policy.application.check_against_catalog`); project names must be the application's; the
   achieved year must be after the base year and have its emissions;
 * a disclosure's years must follow the base year; its indicator codes and values are checked the
   same way; the files of one pilot must agree on the ``pilot`` block and not repeat a year.
@@ -42,8 +42,8 @@ from nzc_review.lifecycle.model import (
     PilotInfo,
 )
 from nzc_review.limits import active, check_structure
-from nzc_review.model import FORMAT as APPLICATION_FORMAT
-from nzc_review.model import Application, IndicatorValue, check_against_catalog
+from nzc_review.policy.application import FORMAT as APPLICATION_FORMAT
+from nzc_review.policy.application import Application, IndicatorValue, check_against_catalog
 
 Reader = Callable[[Path], object]
 Validator = Callable[[dict, str, Path], object]
@@ -128,7 +128,7 @@ def read_document(path: str | Path) -> dict:
 def load_document(path: str | Path) -> object:
     """Read and validate any known document; its kind is told by its ``format`` key.
 
-    Returns an :class:`~nzc_review.model.Application`, an :class:`AcceptanceCase` or a
+    Returns an :class:`~nzc_review.policy.application.Application`, an :class:`AcceptanceCase` or a
     :class:`DisclosureFile`.
     """
     path = Path(path)

@@ -1,4 +1,4 @@
-"""Lifecycle reports in batch: notebook jobs for :func:`nzc_review.notebook_runner.run_notebook_jobs`,
+"""Lifecycle reports in batch: notebook jobs for :func:`nzc_review.runner.jobs.run_notebook_jobs`,
 and the loaders the notebooks call with their parameters.
 
 =====================================  =========================  ==============================
@@ -26,8 +26,8 @@ from nzc_review.lifecycle.intake import (
     load_acceptance,
     load_histories,
 )
-from nzc_review.notebook_runner import NotebookJob
-from nzc_review.render import NOTEBOOKS_DIR
+from nzc_review.runner.jobs import NotebookJob
+from nzc_review.runner.render import NOTEBOOKS_DIR
 
 ACCEPTANCE_NOTEBOOK = NOTEBOOKS_DIR / "acceptance_report.ipynb"
 DISCLOSURE_NOTEBOOK = NOTEBOOKS_DIR / "disclosure_report.ipynb"

@@ -4,7 +4,7 @@ Both extend the application format (DESIGN.md contract 2) and follow its rules: 
 JSON (or the simple workbook of :mod:`nzc_review.lifecycle.excel`), unknown keys are errors
 (``extra="forbid"``), years are whole numbers, percentages are numbers in percent, yes/no
 indicators take ``true``/``false``. Yearly ``profile``, ``energy`` and ``emissions_tco2`` reuse
-the application's models (:class:`nzc_review.model.Profile`, :class:`nzc_review.model.Energy`).
+the application's models (:class:`nzc_review.policy.application.Profile`, :class:`nzc_review.policy.application.Energy`).
 
 ``nzc-acceptance/1`` — the self-evaluation report (自我评价报告) a construction entity hands in
 with its application for acceptance (河环发〔2023〕23号 三、(二)2 验收评价)::
@@ -57,8 +57,9 @@ from pydantic import (
     model_validator,
 )
 
-from nzc_review import catalog, limits
-from nzc_review.model import Energy, Profile, Quantity, SafeId, Tco2, finite_number
+from nzc_review import limits
+from nzc_review.policy import catalog
+from nzc_review.policy.application import Energy, Profile, Quantity, SafeId, Tco2, finite_number
 
 ACCEPTANCE_FORMAT = "nzc-acceptance/1"
 DISCLOSURE_FORMAT = "nzc-disclosure/1"

@@ -30,11 +30,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from nzc_review import catalog
-from nzc_review.compliance import NOT_MET
+from nzc_review.evaluation.compliance import NOT_MET
 from nzc_review.lifecycle.acceptance import RulesError
 from nzc_review.lifecycle.disclosure import IndicatorYear, change_pct, indicator_values
 from nzc_review.lifecycle.intake import PilotHistory
+from nzc_review.policy import catalog
 
 OK, WARNING, EXIT = "ok", "warning", "exit"
 LEVELS = (OK, WARNING, EXIT)

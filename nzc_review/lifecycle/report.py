@@ -2,19 +2,19 @@
 the re-review dashboard (复核监测看板), shown by their notebooks and printed through the shared
 nbconvert template (``reports/nzc_report``).
 
-Same conventions as :mod:`nzc_review.report`: every text from a file is escaped with
+Same conventions as :mod:`nzc_review.present.evaluation_report`: every text from a file is escaped with
 :func:`html.escape`; numbered sections are ``h2`` (the first one ``keep`` on the title page);
-key figures go to the batch runner as a :data:`~nzc_review.notebook_runner.SUMMARY_MIME` bundle.
+key figures go to the batch runner as a :data:`~nzc_review.runner.jobs.SUMMARY_MIME` bundle.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 
-from nzc_review import catalog
-from nzc_review import report as base_report
-from nzc_review.accounting import FIELD_ZH
-from nzc_review.report import SUMMARY_MIME
+from nzc_review.evaluation.accounting import FIELD_ZH
+from nzc_review.policy import catalog
+from nzc_review.present import evaluation_report as base_report
+from nzc_review.present.evaluation_report import SUMMARY_MIME
 
 POLICY = "《河池市近零碳排放区试点建设工作方案（试行）》（河环发〔2023〕23号）"
 
@@ -51,7 +51,7 @@ def _table(head: list[str], rows: list[str], cls: str = "") -> str:
 
 
 def style() -> str:
-    """The report style: :func:`nzc_review.report.style` plus the lifecycle classes."""
+    """The report style: :func:`nzc_review.present.evaluation_report.style` plus the lifecycle classes."""
     return base_report.style() + EXTRA_STYLE
 
 
@@ -159,7 +159,7 @@ def acceptance_projects(res) -> str:
 
 
 def acceptance_accounting(res) -> str:
-    """Section 四: the accounting table of :mod:`nzc_review.report` and the A1–A5 checks."""
+    """Section 四: the accounting table of :mod:`nzc_review.present.evaluation_report` and the A1–A5 checks."""
     rows = "".join(
         f"<tr><td>{c.code}</td><td>{_e(c.label)}</td><td>{_status('met' if c.passed else 'not_met')}"
         f"</td><td>{_e(c.detail)}</td></tr>" for c in res.checks)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from nzc_review import catalog
-from nzc_review.render_terminal import format_value, number_text, status_text
+from nzc_review.policy import catalog
+from nzc_review.present.terminal import format_value, number_text, status_text
 
 VERDICT_STYLE = {True: "bold white on green", False: "bold white on red"}
 LEVEL_STYLE = {"ok": "bold green", "warning": "bold black on yellow", "exit": "bold white on red"}

@@ -156,7 +156,7 @@ DEFAULT_CRITERIA: tuple[Criterion, ...] = tuple(
 
 
 def _default_bands() -> list[dict[str, Any]]:
-    from nzc_review.recommendation import DEFAULT_BANDS
+    from nzc_review.mcda.recommendation import DEFAULT_BANDS
 
     return [
         {
@@ -174,17 +174,17 @@ def default_rules() -> dict[str, Any]:
 
     ``expert_display``: how experts appear to other experts, on the projector and in reports
     (``letters``: 专家A, 专家B, …; ``names``: their names). ``bands``: recommendation bands
-    (:data:`nzc_review.recommendation.DEFAULT_BANDS`; a ``lower`` of ``None`` is minus
+    (:data:`nzc_review.mcda.recommendation.DEFAULT_BANDS`; a ``lower`` of ``None`` is minus
     infinity). ``trim``: how many highest/lowest totals the trimmed mean drops.
     ``score_min``/``score_max``: the range of a criterion score. ``outlier_z``,
     ``outlier_min_sd``, ``outlier_min_experts``: when the dashboard names an expert far from
-    the panel (本工具默认规则, :data:`nzc_review.figures.DEFAULT_OUTLIER_Z`).
+    the panel (本工具默认规则, :data:`nzc_review.meeting.figures.DEFAULT_OUTLIER_Z`).
     ``chair_scores``: whether the chair also scores as a member of the panel (本工具默认规则:
     ``False``; the work plan does not say, and a chair who presides and writes the consensus
     usually does not score). With ``False`` the chair is not assigned, not counted in the
     progress grid and never blocks finalizing (:func:`chair_scores`).
     """
-    from nzc_review.figures import (
+    from nzc_review.meeting.figures import (
         DEFAULT_OUTLIER_MIN_EXPERTS,
         DEFAULT_OUTLIER_MIN_SD,
         DEFAULT_OUTLIER_Z,
@@ -395,8 +395,8 @@ class SessionInfo:
         return None
 
     def recommendation_rules(self):
-        """The session's bands as :class:`nzc_review.recommendation.RecommendationRules`."""
-        from nzc_review.recommendation import Band, RecommendationRules
+        """The session's bands as :class:`nzc_review.mcda.recommendation.RecommendationRules`."""
+        from nzc_review.mcda.recommendation import Band, RecommendationRules
 
         bands = tuple(
             Band(
@@ -637,7 +637,7 @@ class Consensus:
     """The panel's consensus (专家组评审意见), written by the chair.
 
     It holds no score: the panel's figures are computed from the reviews
-    (:func:`nzc_review.figures.panel_figures`), and kept at finalization as
+    (:func:`nzc_review.meeting.figures.panel_figures`), and kept at finalization as
     :class:`FinalizedFigures`. ``app_version`` is the version of the application it judged
     (the current one when the chair saved it; ``None`` for a consensus saved before versions
     were recorded).
@@ -660,17 +660,17 @@ class Consensus:
 @dataclass(frozen=True)
 class FinalizedFigures:
     """The panel's figures of a finalized application, computed at finalization from the
-    final reviews (:func:`nzc_review.figures.panel_figures`) and kept with the record.
+    final reviews (:func:`nzc_review.meeting.figures.panel_figures`) and kept with the record.
 
     Attributes
     ----------
     app_id, app_version:
         The application and the version finalized.
     figures:
-        :meth:`nzc_review.figures.PanelFigures.to_dict` (totals, mean, median, trimmed mean,
+        :meth:`nzc_review.meeting.figures.PanelFigures.to_dict` (totals, mean, median, trimmed mean,
         the panel total and its basis, …).
     rule:
-        :meth:`nzc_review.figures.FigureRules.to_dict`: the rule that produced them.
+        :meth:`nzc_review.meeting.figures.FigureRules.to_dict`: the rule that produced them.
     computed_at:
         When (UTC).
     """

@@ -171,7 +171,7 @@ END;
 """
 
 # The panel's figures as computed at finalization from the final reviews, with the rule that
-# produced them (nzc_review.figures); written once, when the chair finalizes.
+# produced them (nzc_review.meeting.figures); written once, when the chair finalizes.
 _V2 = """
 CREATE TABLE finalized_figures (
     app_id       TEXT PRIMARY KEY REFERENCES applications (id),

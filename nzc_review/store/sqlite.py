@@ -1116,7 +1116,7 @@ class SQLiteStore:
         Parameters
         ----------
         application:
-            A :class:`nzc_review.model.Application` (or anything with ``model_dump``).
+            A :class:`nzc_review.policy.application.Application` (or anything with ``model_dump``).
         content_sha256:
             SHA-256 (hex) of the source file's bytes.
         source_name:
@@ -1993,7 +1993,7 @@ class SQLiteStore:
             The majority view and any minority (dissenting) view.
 
         The consensus holds no score: the panel's figures are computed from the reviews
-        (:func:`nzc_review.figures.panel_figures`) and kept at finalization. It records the
+        (:func:`nzc_review.meeting.figures.panel_figures`) and kept at finalization. It records the
         version of the application it judges (the current one).
 
         Raises
@@ -2174,7 +2174,7 @@ class SQLiteStore:
     def _keep_figures(self, tx: _Tx, app_id: str, version: int) -> None:
         """Compute the panel's figures from the final reviews and keep them, with the rule
         that produced them, next to the finalized record (one audit event)."""
-        from nzc_review.figures import FigureRules, panel_figures
+        from nzc_review.meeting.figures import FigureRules, panel_figures
 
         recused, labels = self._recused_pairs(tx), self._labels(tx)
         reviews = [

@@ -44,7 +44,7 @@ def as_number(value: object) -> float | None:
 
 
 def check_app_id(app_id: object, source: str = "application") -> str:
-    """An application id fit to become a file and folder name (:data:`nzc_review.model.SAFE_ID`:
+    """An application id fit to become a file and folder name (:data:`nzc_review.policy.application.SAFE_ID`:
     never ``.`` or ``..``, no separator or control character; OWASP Path Traversal, CWE-22).
 
     Raises
@@ -54,7 +54,7 @@ def check_app_id(app_id: object, source: str = "application") -> str:
     """
     import re
 
-    from nzc_review.model import ID_RULE, SAFE_ID
+    from nzc_review.policy.application import ID_RULE, SAFE_ID
 
     if not isinstance(app_id, str) or not re.fullmatch(SAFE_ID.rstrip("$"), app_id):
         raise InputError(source, [("id", f"{ID_RULE}; got {app_id!r}")])
@@ -130,7 +130,7 @@ def check_rules(rules: Mapping[str, Any]) -> None:
         An unknown display mode, a bad score range or trim, or bands the recommendation
         rules reject.
     """
-    from nzc_review.recommendation import Band, RecommendationError, RecommendationRules
+    from nzc_review.mcda.recommendation import Band, RecommendationError, RecommendationRules
 
     problems: list[tuple[str, str]] = []
     if rules.get("expert_display") not in ("letters", "names"):
@@ -226,7 +226,7 @@ def normalise_weights(criteria: Sequence[Criterion], weights: Mapping[str, Any])
         Unknown method or criterion, negative or non-numeric points, a matrix of the wrong
         shape or not a reciprocal positive matrix.
     """
-    from nzc_review.weighting import WeightingError, ahp, direct_weights
+    from nzc_review.mcda.weighting import WeightingError, ahp, direct_weights
 
     if not isinstance(weights, Mapping):
         raise InputError("weights", "expected a mapping")

@@ -15,7 +15,7 @@ progress view: who has submitted, and the results once an application is finaliz
 
 Every message is Chinese: what the store refuses is said by :mod:`nzc_review.ui.refusals`.
 
-Every figure is :func:`nzc_review.figures.application_figures` — the function the opinion
+Every figure is :func:`nzc_review.meeting.figures.application_figures` — the function the opinion
 report, the summaries and the exports call — so the dashboard never shows a number the
 signed document does not carry. Nothing it computes is stored.
 """
@@ -28,10 +28,10 @@ from pathlib import Path
 import ipywidgets as w
 import numpy as np
 
-from nzc_review.dates import date_zh
 from nzc_review.errors import NzcError
-from nzc_review.figures import PanelFigures, application_figures
-from nzc_review.opinion.reports import SESSION_REPORTS
+from nzc_review.meeting.figures import PanelFigures, application_figures
+from nzc_review.meeting.opinion.reports import SESSION_REPORTS
+from nzc_review.present.dates import date_zh
 from nzc_review.store.base import RECOMMENDATION_ZH
 from nzc_review.ui.common import STYLE, evaluation_of, message
 from nzc_review.ui.expert import RECOMMENDATION_OPTIONS, _ioloop_call_later
@@ -70,7 +70,7 @@ def stats_html(figures: PanelFigures | None, criteria) -> str:
     totals, mean / median / trimmed mean, the panel total and its rule, the experts' own
     recommendations tallied next to the rule's suggestion, agreement (Kendall's W in words)
     and any expert far from the panel. Every number is ``figures``
-    (:func:`nzc_review.figures.panel_figures`), the same the opinion report prints."""
+    (:func:`nzc_review.meeting.figures.panel_figures`), the same the opinion report prints."""
     if figures is None:
         return f"{STYLE}<div class='nzc-panel'><p>尚无专家提交评分。</p></div>"
     f = figures
@@ -126,12 +126,12 @@ def stats_html(figures: PanelFigures | None, criteria) -> str:
 def prefill_consensus(reviews) -> str:
     """A draft consensus text gathered from the submitted opinions.
 
-    Written in the form :func:`nzc_review.opinion.consensus.parse_consensus` reads: a
+    Written in the form :func:`nzc_review.meeting.opinion.consensus.parse_consensus` reads: a
     heading per part and one numbered item per point of each expert (``1. （专家A）…``), so
     a section tag an expert wrote (``【五、重点项目】``) stays with its revision, and the
     closing words the chair adds after a blank line are not taken for a revision.
     """
-    from nzc_review.opinion.consensus import PARTS, split_items
+    from nzc_review.meeting.opinion.consensus import PARTS, split_items
 
     parts: dict[str, list[str]] = {key: [] for key in PARTS}
     for r in reviews:
@@ -505,8 +505,8 @@ class ChairDashboard:
     def start_report(self, app_id: str | None) -> bool:
         """Render the panel review opinion report of a finalized application into the
         session's ``reports/`` folder, in the background; its state is recorded
-        (:mod:`nzc_review.opinion.report_status`) and shown by :meth:`poll`."""
-        from nzc_review.opinion.report_status import start_report
+        (:mod:`nzc_review.meeting.opinion.report_status`) and shown by :meth:`poll`."""
+        from nzc_review.meeting.opinion.report_status import start_report
 
         app = self.apps.get(app_id or "")
         if app is None or not app.finalized:
@@ -524,7 +524,7 @@ class ChairDashboard:
     def _show_report(self) -> None:
         """The report's state for the finalized application shown: 生成中, a download link
         once the PDF is ready, or why it failed (in Chinese), with a button to try again."""
-        from nzc_review.opinion.report_status import read_status
+        from nzc_review.meeting.opinion.report_status import read_status
 
         app = self.app
         if app is None or not app.finalized:
@@ -676,7 +676,7 @@ MARKERS = "osD^vP*Xhp<>"
 
 def spread_png(figures: PanelFigures) -> bytes:
     """:func:`spread_figure` as PNG."""
-    from nzc_review.charts import png_bytes
+    from nzc_review.present.charts import png_bytes
 
     return png_bytes(spread_figure(figures))
 
@@ -686,7 +686,7 @@ def spread_figure(figures: PanelFigures):
     and marker, named in the legend (专家A…), so a low or high score can be traced."""
     import matplotlib.pyplot as plt
 
-    from nzc_review.charts import cjk_font
+    from nzc_review.present.charts import cjk_font
 
     cjk_font()
     names = [c.criterion.name for c in figures.criteria]

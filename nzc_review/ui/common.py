@@ -70,7 +70,7 @@ def open_session(token: str | None):
 @lru_cache(maxsize=1)
 def criteria_guidance() -> dict[str, dict]:
     """Scoring guidance per criterion name (``catalog/review_criteria.yaml``)."""
-    text = resources.files("nzc_review.catalog").joinpath("review_criteria.yaml").read_text(
+    text = resources.files("nzc_review.policy.catalog").joinpath("review_criteria.yaml").read_text(
         encoding="utf-8")
     return yaml.safe_load(text)
 
@@ -84,27 +84,27 @@ def _session_folder(store) -> str | None:
 
 @lru_cache(maxsize=64)
 def _evaluation(folder: str | None, snapshot_json: str):
-    from nzc_review.evaluation_cache import load_evaluation
+    from nzc_review.evaluation.cache import load_evaluation
 
     return load_evaluation(folder, snapshot_json)
 
 
 def _snapshot_key(store, actor, app_id: str) -> str:
-    from nzc_review.evaluation_cache import canonical_snapshot
+    from nzc_review.evaluation.cache import canonical_snapshot
 
     return canonical_snapshot(store.application_snapshot(actor, app_id))
 
 
 def evaluation_of(store, actor, app_id: str):
     """The automatic evaluation of an application's current version: computed once per
-    version and kept in the session folder (:mod:`nzc_review.evaluation_cache`), then in
+    version and kept in the session folder (:mod:`nzc_review.evaluation.cache`), then in
     memory."""
     return _evaluation(_session_folder(store), _snapshot_key(store, actor, app_id))
 
 
 @lru_cache(maxsize=64)
 def _forecast_png(folder: str | None, snapshot_json: str) -> bytes:
-    from nzc_review.evaluation_cache import load_forecast_png
+    from nzc_review.evaluation.cache import load_forecast_png
 
     return load_forecast_png(folder, snapshot_json)
 
@@ -144,7 +144,8 @@ def preload() -> int:
 
 def evaluation_summary_html(ev) -> str:
     """Verdict, core gate, failed and missing indicators: what an expert reads first."""
-    from nzc_review import catalog, report
+    from nzc_review.policy import catalog
+    from nzc_review.present import evaluation_report as report
     from nzc_review.ui.messages import value_zh
 
     failed = [r for r in ev.compliance.indicators if r.target_status == "not_met"]

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nzc_review.errors import InputError
-from nzc_review.render import PROJECT_ROOT, write_atomic
+from nzc_review.runner.render import PROJECT_ROOT, write_atomic
 
 EXAMPLES = PROJECT_ROOT / "examples" / "applications"
 PEOPLE = (

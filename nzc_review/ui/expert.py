@@ -4,10 +4,10 @@ Opened with the expert's personal link. Lists the assigned applications (conflic
 recused) with the state of each review, kept current; for each: the automatic evaluation, the
 weighting of the criteria — direct (sliders that always add up to 100) or pairwise (AHP with
 the consistency ratio shown live above the comparisons, and a confirmation to submit with
-CR ≥ :data:`~nzc_review.weighting.CR_THRESHOLD`) — the scores with their guidance (in the
+CR ≥ :data:`~nzc_review.mcda.weighting.CR_THRESHOLD`) — the scores with their guidance (in the
 session's score range), the opinion, and submission with confirmation, after which the form
 is read-only and the panel's figures appear and follow later submissions — those of
-:func:`nzc_review.figures.application_figures`, the same the chair's dashboard and the opinion
+:func:`nzc_review.meeting.figures.application_figures`, the same the chair's dashboard and the opinion
 report show. Every rule (blind review, recusal, locking) is enforced by the store.
 
 Nothing typed is lost:
@@ -42,6 +42,7 @@ import ipywidgets as w
 import numpy as np
 
 from nzc_review.errors import InputError, NzcError
+from nzc_review.mcda.weighting import CR_THRESHOLD
 from nzc_review.store.base import Opinion, PermissionDenied
 from nzc_review.store.validate import MAX_TEXT, check_complete
 from nzc_review.ui.common import STYLE, criteria_guidance, evaluation_of, evaluation_summary_html
@@ -54,7 +55,6 @@ from nzc_review.ui.local_copy import (
     parse_restore,
 )
 from nzc_review.ui.messages import error_zh, missing_zh
-from nzc_review.weighting import CR_THRESHOLD
 
 SAATY = [1 / 9, 1 / 7, 1 / 5, 1 / 3, 1, 3, 5, 7, 9]
 SAATY_LABELS = ["1/9", "1/7", "1/5", "1/3", "1", "3", "5", "7", "9"]
@@ -144,7 +144,7 @@ def check_text(text: str, label: str, field: str = "", limit: int = MAX_TEXT) ->
 
 def _china_time(instant: str | None) -> str:
     """``6月30日 10:42`` (China time) of a store timestamp (UTC, ISO)."""
-    from nzc_review.dates import CHINA_TZ
+    from nzc_review.present.dates import CHINA_TZ
 
     if not instant:
         return ""
@@ -305,7 +305,7 @@ class ExpertPanel:
             self._loading = False
 
     def _build(self, app_id, review, ev, finalized: bool) -> None:
-        from nzc_review import report
+        from nzc_review.present import evaluation_report as report
         from nzc_review.ui.common import forecast_png
 
         summary = w.HTML(evaluation_summary_html(ev))
@@ -452,7 +452,7 @@ class ExpertPanel:
 
     def consistency_ratio(self) -> float | None:
         """The CR of the pairwise comparisons, ``None`` in direct mode."""
-        from nzc_review.weighting import ahp
+        from nzc_review.mcda.weighting import ahp
 
         if self.mode.value != "pairwise":
             return None
@@ -463,7 +463,7 @@ class ExpertPanel:
         self._changed()
 
     def _update_cr(self) -> None:
-        from nzc_review.weighting import ahp
+        from nzc_review.mcda.weighting import ahp
 
         result = ahp(self.pairwise_matrix())
         weights = "、".join(f"{c.name} {wt:.0%}" for c, wt in
@@ -843,7 +843,7 @@ class ExpertPanel:
 
     def _aggregate_html(self, reviews=None) -> str:
         """The panel's figures once the expert has submitted (blind review before)."""
-        from nzc_review.figures import application_figures
+        from nzc_review.meeting.figures import application_figures
 
         figures = application_figures(
             self.store, self.actor, self.app_id,
@@ -887,7 +887,7 @@ def _part_of(field: str) -> str:
 
 def _clock() -> str:
     """The time of day in China time, ``10:42:05``."""
-    from nzc_review.dates import CHINA_TZ
+    from nzc_review.present.dates import CHINA_TZ
 
     return dt.datetime.now(CHINA_TZ).strftime("%H:%M:%S")
 

@@ -4,8 +4,8 @@ adjustable weights, see how stable the ranking is, and try other targets (what-i
 The ranking criteria are figures of the automatic evaluation (:func:`candidate_matrix`):
 projected reduction by the target year (benefit), probability of meeting the required
 reduction (benefit), share of indicator targets met (benefit), average abatement cost
-(cost) and items to supplement (cost); scored with TOPSIS (:func:`nzc_review.ranking.topsis`)
-and the rank stability of :func:`nzc_review.ranking.rank_stability`.
+(cost) and items to supplement (cost); scored with TOPSIS (:func:`nzc_review.mcda.ranking.topsis`)
+and the rank stability of :func:`nzc_review.mcda.ranking.rank_stability`.
 
 Served by ``nzc-review serve``, the explorer compares the applications of the session — as
 imported into the review store, at their current version — for the chair or an analyst
@@ -22,12 +22,12 @@ from pathlib import Path
 import ipywidgets as w
 import numpy as np
 
-from nzc_review.compliance import GATE_ZH, STATUS_ZH, evaluate_compliance
-from nzc_review.revision import show_value as value_zh
+from nzc_review.evaluation.compliance import GATE_ZH, STATUS_ZH, evaluate_compliance
+from nzc_review.meeting.revision import show_value as value_zh
 from nzc_review.ui.common import STYLE, message
 
 #: Who may open the explorer of a served session (the server checks it first,
-#: :data:`nzc_review.panel_server.PAGE_ROLES`).
+#: :data:`nzc_review.server.app.PAGE_ROLES`).
 EXPLORER_ROLES = frozenset({"chair", "analyst"})
 
 CRITERIA = [
@@ -70,7 +70,7 @@ def candidate_matrix(evaluations) -> np.ndarray:
 
 def what_if(app, code: str, target):
     """Compliance and core gate of ``app`` with indicator ``code``'s target replaced."""
-    from nzc_review.model import IndicatorValue
+    from nzc_review.policy.application import IndicatorValue
 
     indicators = dict(app.indicators)
     current = indicators.get(code) or IndicatorValue()
@@ -79,11 +79,11 @@ def what_if(app, code: str, target):
 
 
 class Explorer:
-    """The explorer over ``applications`` (:class:`nzc_review.model.Application`);
+    """The explorer over ``applications`` (:class:`nzc_review.policy.application.Application`);
     ``evaluations`` by id when already computed (a served session's, cached per snapshot)."""
 
     def __init__(self, applications, evaluations=None):
-        from nzc_review.evaluation import evaluate_application
+        from nzc_review.evaluation.pipeline import evaluate_application
 
         self.apps = {a.id: a for a in applications}
         known = dict(evaluations or {})
@@ -148,7 +148,7 @@ class Explorer:
         return f"{STYLE}<div class='nzc-panel'><table><tr><th>指标（目标值）</th>{head}</tr>{body}</table></div>"
 
     def update_ranking(self) -> None:
-        from nzc_review.ranking import rank_stability, topsis
+        from nzc_review.mcda.ranking import rank_stability, topsis
 
         ids = self.selected()
         weights = np.array([s.value for s in self.sliders], dtype=float)
@@ -212,7 +212,7 @@ class Explorer:
 def _stability_png(ids: list[str], stability) -> bytes:
     import matplotlib.pyplot as plt
 
-    from nzc_review.charts import cjk_font, png_bytes
+    from nzc_review.present.charts import cjk_font, png_bytes
 
     cjk_font()
     fig, ax = plt.subplots(figsize=(8, 3.2), dpi=100)
@@ -281,9 +281,9 @@ def session_explorer(token: str | None):
 
 def folder_explorer(folder: str | Path):
     """The explorer over every application file in ``folder`` (JupyterLab)."""
-    from nzc_review.batch import discover
     from nzc_review.errors import InputError
     from nzc_review.intake import load_application
+    from nzc_review.runner.batch import discover
 
     apps, seen = [], set()
     for path in discover([folder]):

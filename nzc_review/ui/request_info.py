@@ -4,7 +4,7 @@ the kernel (``nzc-review serve``).
 Voila's :func:`voila.utils.wait_for_request` fetches the page's request info (its query
 string, with the visitor's personal token) from ``/voila/query/<kernel id>``, which answers
 anyone who knows the kernel id. The server of ``nzc-review serve``
-(:mod:`nzc_review.panel_server`) answers only the kernel: it gives each kernel a random key in
+(:mod:`nzc_review.server.app`) answers only the kernel: it gives each kernel a random key in
 its environment (``NZC_KERNEL_KEY``) and wants it back in a header (OWASP WebSocket Security
 Cheat Sheet: authenticate the handshake).
 """

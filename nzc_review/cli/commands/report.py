@@ -1,0 +1,231 @@
+"""``nzc-review report`` and ``nzc-review revision``: the meeting's output.
+
+::
+
+    nzc-review report SESSION_DIR [--app ID ...] --out DIR [--workers N] [--no-pdf]
+                      [--timeout S] [--date YYYY-MM-DD] [--quiet]
+    nzc-review revision SESSION_DIR APP_ID [--from V --to V] [--format table|json]
+
+``report`` renders the panel review opinion (专家组评审意见) of one, several or every
+finalized application (``OUT/<id>/opinion.{html,pdf,ipynb}``) and the session summary
+(``summary.html``/``.xlsx``: ranking; ``public_notice.html``/``.xlsx``: 公示名单;
+``scores.xlsx``: every score). Exit 0 when every report was made, 1 when any failed (named),
+2 on invalid input (no such session, an application unknown or not finalized).
+
+``revision`` compares two versions of an application (default: the current one and the one
+before) and lists which required revisions (修改意见) of the consensus were addressed
+(:mod:`nzc_review.meeting.revision`). Exit 0, or 2 on invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from nzc_review.cli.args import positive_int, positive_seconds
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+if TYPE_CHECKING:
+    from nzc_review.meeting.revision import RevisionReport
+
+
+
+
+
+
+def _iso_date(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Render the reports and the session summary; see the module docstring."""
+    from nzc_review.meeting.opinion.reports import run_reports
+
+    run = run_reports(
+        args.session_dir,
+        args.out,
+        app_ids=args.app,
+        workers=args.workers,
+        pdf=not args.no_pdf,
+        timeout=args.timeout,
+        evaluated_on=args.date,
+        progress=sys.stderr.isatty() and not args.quiet,
+    )
+    out = run.out_dir
+    ok = len(run.results) - len(run.failed)
+    print(f"评审意见：{ok}/{len(run.results)} 份成功，用时 {run.seconds:.1f} 秒")
+    for r in run.results:
+        if r.status == "ok":
+            rec = r.summary.get("recommendation_zh") or ""
+            total = r.summary.get("total")
+            score = "" if total is None else f"{total:.2f} 分"
+            path = r.outputs.get("pdf") or r.outputs.get("html", "")
+            print(f"  ✔ {r.key}  {score}  {rec}  {out / path}")
+    if run.files:
+        print("汇总：" + "  ".join(str(p) for p in run.files.values()))
+    if run.failed:
+        for r in run.failed:
+            print(f"  ✘ {r.key}: {r.reason}", file=sys.stderr)
+        print(
+            f"{len(run.failed)} 份评审意见生成失败：" + "、".join(r.key for r in run.failed),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+# --- revision ----------------------------------------------------------------------------------
+
+
+def _revision_text(report: RevisionReport) -> None:
+    """Print a revision report as tables."""
+    from rich.table import Table
+
+    from nzc_review.cli.main import _console
+    from nzc_review.meeting.opinion.consensus import section_label
+    from nzc_review.meeting.revision import show_value
+
+    console = _console()
+    d = report.diff
+    console.print(
+        f"[bold]{report.app_id}[/bold] {report.name}：第 {report.from_version} 版 → "
+        f"第 {report.to_version} 版"
+    )
+    if d.unchanged:
+        console.print("两个版本内容相同。")
+    if d.indicators:
+        t = Table(title="指标变化", show_lines=False)
+        for col in ("代码", "指标", "变化", "内容"):
+            t.add_column(col)
+        for c in d.indicators:
+            t.add_row(c.code, c.name_zh, c.change_zh, "；".join(f.describe() for f in c.fields))
+        console.print(t)
+    if d.projects:
+        t = Table(title="重点项目变化")
+        for col in ("项目", "变化", "内容"):
+            t.add_column(col)
+        for p in d.projects:
+            t.add_row(p.name, p.change_zh, "；".join(f.describe() for f in p.fields))
+        console.print(t)
+    if d.fields:
+        t = Table(title="其他变化")
+        for col in ("内容", "修改前", "修改后"):
+            t.add_column(col)
+        for f in d.fields:
+            t.add_row(f.label, show_value(f.before), show_value(f.after))
+        console.print(t)
+    if d.sections:
+        console.print("涉及创建方案章节：" + "、".join(section_label(n) for n in d.sections))
+    console.print(f"修改意见来源：{report.consensus_source}")
+    if not report.checks:
+        console.print("专家组意见中没有修改意见。")
+        return
+    t = Table(title="修改意见落实情况（按章节判断，供专家复核）")
+    for col in ("序号", "章节", "修改意见", "判定", "依据"):
+        t.add_column(col)
+    for c in report.checks:
+        style = {"addressed": "green", "not_addressed": "red", "untagged": "yellow"}[c.status]
+        t.add_row(
+            str(c.number),
+            section_label(c.revision.section),
+            c.revision.text,
+            f"[{style}]{c.status_zh}[/{style}]",
+            "；".join(c.evidence),
+        )
+    console.print(t)
+
+
+def cmd_revision(args: argparse.Namespace) -> int:
+    """Compare two versions and check the consensus's revisions; see the module docstring."""
+    from nzc_review.cli.main import _print_json
+    from nzc_review.meeting.opinion.reports import open_session
+    from nzc_review.meeting.revision import compare_versions
+    from nzc_review.store import Actor
+
+    store = open_session(args.session_dir)
+    try:
+        report = compare_versions(
+            store, Actor.operator(), args.app_id, args.from_version, args.to_version
+        )
+    finally:
+        store.close()
+    if args.format == "json":
+        _print_json(report.to_dict())
+    else:
+        _revision_text(report)
+    return EXIT_OK
+
+
+def register(subparsers) -> None:
+    """Add the ``report`` and ``revision`` subcommands."""
+    p = subparsers.add_parser(
+        "report",
+        help="panel review opinion (专家组评审意见) per finalized application, HTML and PDF, "
+        "plus ranking, public-notice list (公示名单) and score export",
+    )
+    p.add_argument("session_dir", metavar="SESSION_DIR", help="the review session folder")
+    p.add_argument(
+        "--app",
+        action="append",
+        metavar="ID",
+        help="only this application (repeatable; default: every finalized one)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=min(4, os.cpu_count() or 1),
+        help="reports rendered at once (default: up to 4, the number of cores)",
+    )
+    p.add_argument("--no-pdf", action="store_true", help="skip PDF printing")
+    p.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=300.0,
+        help="seconds allowed per report (default 300)",
+    )
+    p.add_argument(
+        "--date",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="date printed in the reports (default: the session's date)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_report)
+
+    p = subparsers.add_parser(
+        "revision",
+        help="revision round: what changed between two versions of an application and which "
+        "required revisions (修改意见) were addressed",
+    )
+    p.add_argument("session_dir", metavar="SESSION_DIR", help="the review session folder")
+    p.add_argument("app_id", metavar="APP_ID", help="the application")
+    p.add_argument(
+        "--from",
+        dest="from_version",
+        type=positive_int,
+        metavar="V",
+        help="earlier version (default: the one before --to)",
+    )
+    p.add_argument(
+        "--to",
+        dest="to_version",
+        type=positive_int,
+        metavar="V",
+        help="later version (default: the current one)",
+    )
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_revision)
+
+
+__all__ = ["cmd_report", "cmd_revision", "register"]

@@ -1,0 +1,1 @@
+"""The automatic evaluation of one application: accounting, compliance, eligibility, forecast, risk, cost, verdict."""

@@ -1,0 +1,131 @@
+"""Indicator values the tool can compute from the application's own figures.
+
+Reduction indicators (较2022年下降X%以上) compare the latest accounted year with the base year:
+
+    reduction % = (I_base − I_latest) / I_base × 100
+
+where I is total emissions (``total``) or emissions divided by a denominator of the same
+year (population, floor area, output value, industrial value added), as the indicator's
+reference names it (附件1 表1–表5). Per-capita emissions (表1 区域人均碳排放量, t CO2 per person
+per year) are emissions of the latest accounted year divided by its population.
+
+The renewable energy consumption share and the clean-energy use rate of the latest year with
+energy data come from :func:`nzc_review.evaluation.energy.energy_balance` (definitions there).
+
+All functions are pure: an :class:`~nzc_review.policy.application.Application` in, numbers out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nzc_review.policy import catalog
+from nzc_review.policy.application import Application
+
+DENOMINATOR_FIELD: dict[str, str] = {
+    "per_capita": "population",
+    "per_floor_area": "floor_area_m2",
+    "per_output_value": "output_value_10k_cny",
+    "per_industrial_value_added": "industrial_value_added_10k_cny",
+}
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A value computed from the application's figures, and how."""
+
+    value: float
+    basis: str
+    year: int
+    how: str
+
+
+def latest_accounted_year(app: Application) -> int | None:
+    """The latest year with accounted emissions, not before the base year."""
+    years = [y for y in app.emissions_tco2 if y >= app.base_year]
+    return max(years) if years else None
+
+
+def intensity(app: Application, basis: str, year: int) -> float | None:
+    """Emissions of ``year`` on ``basis`` (total, or per unit of a denominator)."""
+    emissions = app.emissions_tco2.get(year)
+    if emissions is None:
+        return None
+    if basis == "total":
+        return emissions
+    profile = app.profile.get(year)
+    denominator = getattr(profile, DENOMINATOR_FIELD[basis]) if profile else None
+    if not denominator:
+        return None
+    return emissions / denominator
+
+
+def reduction_pct(app: Application, basis: str, year: int | None = None) -> Derived | None:
+    """Reduction in percent of ``basis`` from the base year to ``year`` (default: latest)."""
+    year = latest_accounted_year(app) if year is None else year
+    if year is None:
+        return None
+    base = intensity(app, basis, app.base_year)
+    now = intensity(app, basis, year)
+    if base is None or now is None or base <= 0:
+        return None
+    value = (base - now) / base * 100.0
+    label = catalog.BASIS_ZH[basis]
+    return Derived(
+        value=value,
+        basis=basis,
+        year=year,
+        how=f"{label}：{app.base_year}年 {base:.6g} → {year}年 {now:.6g}，下降 {value:.2f}%",
+    )
+
+
+def per_capita(app: Application, year: int | None = None) -> Derived | None:
+    """Emissions per person (t CO2 per person per year) of ``year`` (default: latest)."""
+    year = latest_accounted_year(app) if year is None else year
+    if year is None:
+        return None
+    value = intensity(app, "per_capita", year)
+    if value is None:
+        return None
+    return Derived(
+        value=value,
+        basis="per_capita",
+        year=year,
+        how=f"{year}年 碳排放总量 / 人口 = {value:.4g} 吨CO2/人",
+    )
+
+
+def energy_share(app: Application, which: str) -> Derived | None:
+    """``renewable_share`` or ``clean_energy_rate`` (%) of the latest year with energy data."""
+    from nzc_review.evaluation.energy import energy_balance
+
+    years = [y for y in app.energy if y >= app.base_year]
+    if not years:
+        return None
+    year = max(years)
+    balance = energy_balance(app.energy[year])
+    value = getattr(balance, f"{which}_pct")
+    if value is None:
+        return None
+    label = "可再生能源消费比重" if which == "renewable_share" else "清洁能源使用率"
+    return Derived(
+        value=value,
+        basis=which,
+        year=year,
+        how=f"{year}年能源数据折标计算{label} {value:.2f}%（总能耗 {balance.total_tce:,.0f} tce）",
+    )
+
+
+def derived_current(app: Application, row: catalog.Indicator) -> list[Derived]:
+    """Every value of ``row`` the application's figures allow computing, per basis."""
+    rule = row.rule
+    if rule.kind == "reduction":
+        found = [reduction_pct(app, basis) for basis in rule.basis]
+        return [d for d in found if d is not None]
+    if rule.kind == "at_most" and rule.derive == "per_capita":
+        found = per_capita(app)
+        return [found] if found is not None else []
+    if rule.kind == "at_least" and rule.derive is not None:
+        found = energy_share(app, rule.derive)
+        return [found] if found is not None else []
+    return []

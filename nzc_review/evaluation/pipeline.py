@@ -1,0 +1,135 @@
+"""The whole automatic evaluation of one application, in one call.
+
+compliance (contract 3) → eligibility (遴选条件) → completeness (附件2) → carbon accounting →
+scenario forecast → delivery risk → cost-effectiveness → verdict. Each step is a pure
+function of its own module; this module only wires them and holds the options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from nzc_review.evaluation.accounting import Accounting, account_carbon
+from nzc_review.evaluation.completeness import CompletenessResult, evaluate_completeness
+from nzc_review.evaluation.compliance import ComplianceReport, evaluate_compliance
+from nzc_review.evaluation.cost import CostModel, CostResult, project_costs
+from nzc_review.evaluation.eligibility import EligibilityResult, evaluate_eligibility
+from nzc_review.evaluation.factors import EmissionFactor
+from nzc_review.evaluation.forecast import Forecast, scenario_forecast
+from nzc_review.evaluation.risk import RiskModel, RiskResult, delivery_risk
+from nzc_review.evaluation.verdict import Verdict, VerdictRules, decide
+from nzc_review.policy import catalog
+from nzc_review.policy.application import Application
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    factors: Sequence[EmissionFactor] | None = None
+    electricity_scope: Sequence[str] | None = None
+    risk: RiskModel = field(default_factory=RiskModel)
+    cost: CostModel = field(default_factory=CostModel)
+    rules: VerdictRules = field(default_factory=VerdictRules)
+
+
+def evaluation_options(
+    *,
+    draws: int = 10_000,
+    seed: int = 20231228,
+    factors: str | None = None,
+    electricity_scope: str | None = None,
+) -> EvaluationOptions:
+    """Options from their plain forms (CLI flags, notebook parameters): a factor-override file
+    path and a comma-separated grid-factor scope preference."""
+    from nzc_review.evaluation.factors import load_factors
+
+    return EvaluationOptions(
+        factors=load_factors(override=factors) if factors else None,
+        electricity_scope=tuple(electricity_scope.split(",")) if electricity_scope else None,
+        risk=RiskModel(draws=draws, seed=seed),
+    )
+
+
+@dataclass
+class Evaluation:
+    id: str
+    name: str
+    pilot_type: str
+    pilot_type_zh: str
+    organization: str | None
+    county: str | None
+    base_year: int
+    period: dict | None
+    key_projects: list[dict]
+    core_gate: str
+    indicators: list
+    compliance: ComplianceReport
+    eligibility: EligibilityResult
+    completeness: CompletenessResult
+    accounting: Accounting
+    forecast: Forecast
+    risk: RiskResult
+    costs: CostResult
+    verdict: Verdict
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["indicators"] = data["compliance"]["indicators"]
+        return data
+
+
+def evaluate_application(app: Application, options: EvaluationOptions | None = None) -> Evaluation:
+    """Run every step of the automatic evaluation of ``app``."""
+    options = options or EvaluationOptions()
+    compliance = evaluate_compliance(app)
+    forecast = scenario_forecast(app)
+    risk = delivery_risk(app, options.risk)
+    forecast.probability_meets_target = risk.probability_meets_target
+    eligibility = evaluate_eligibility(app, forecast)
+    completeness = evaluate_completeness(app)
+    accounting = account_carbon(app, options.factors, options.electricity_scope)
+    costs = project_costs(app, options.cost)
+    disagreements = [w for w in compliance.warnings] + [
+        w for w in accounting.warnings if "相差" in w
+    ]
+    hard_unanswered = [
+        c.text_zh for c in eligibility.conditions if c.kind == "hard" and c.status == "unanswered"
+    ]
+    hard_not_met = [
+        c.text_zh for c in eligibility.conditions if c.kind == "hard" and c.status == "not_met"
+    ]
+    verdict = decide(
+        core_gate=compliance.core_gate,
+        failed_core=compliance.failed_core,
+        eligibility_status=eligibility.status,
+        hard_not_met=hard_not_met,
+        hard_unanswered=hard_unanswered,
+        completeness_items=completeness.items_to_supplement,
+        meets_target=forecast.meets_target,
+        gap_tco2=forecast.gap_tco2,
+        required_reduction_pct=forecast.required_reduction_pct,
+        probability=risk.probability_meets_target,
+        disagreements=disagreements,
+        rules=options.rules,
+    )
+    return Evaluation(
+        id=app.id,
+        name=app.name,
+        pilot_type=app.pilot_type,
+        pilot_type_zh=catalog.PILOT_TYPE_ZH[app.pilot_type],
+        organization=app.applicant.organization if app.applicant else None,
+        county=app.applicant.county if app.applicant else None,
+        base_year=app.base_year,
+        period=app.period.model_dump() if app.period else None,
+        key_projects=[p.model_dump() for p in app.key_projects],
+        core_gate=compliance.core_gate,
+        indicators=compliance.indicators,
+        compliance=compliance,
+        eligibility=eligibility,
+        completeness=completeness,
+        accounting=accounting,
+        forecast=forecast,
+        risk=risk,
+        costs=costs,
+        verdict=verdict,
+    )

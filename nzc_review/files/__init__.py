@@ -1,0 +1,1 @@
+"""Files the tool writes and ships: safe output folders, atomic writes, spreadsheet safety, package data."""

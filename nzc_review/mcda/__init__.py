@@ -1,0 +1,1 @@
+"""Multi-criteria decision analysis: weighting, panel statistics, ranking and the recommendation rule."""

@@ -1,0 +1,336 @@
+"""The application file ``nzc-application/1`` (DESIGN.md contract 2) as pydantic models.
+
+Unknown keys are errors (``extra="forbid"``): a typo must not pass silently. Indicator values
+are further checked against the catalog by :func:`check_against_catalog` (unknown codes, codes
+of another pilot type, a number where a yes/no is expected and the reverse).
+
+Ids become file and folder names (``out/<id>/``), so they are safe names (:data:`SAFE_ID`):
+never ``.`` or ``..``, no path separator, no control character (OWASP Path Traversal, CWE-22).
+Amounts are finite, non-negative and below plausible ceilings, and the numbers of key projects,
+indicators and schedule items are bounded (:mod:`nzc_review.limits`, 本工具默认规则).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
+
+from nzc_review import limits
+from nzc_review.policy import catalog
+
+FORMAT = "nzc-application/1"
+
+#: An id: starts with a letter or digit, then letters, digits, ``.``, ``_``, ``-``; at most 64.
+#: So never ``.``, ``..``, a hidden name, an option-like ``-x``, a separator or a control
+#: character: every id is a safe file and folder name.
+SAFE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+SafeId = Annotated[str, Field(pattern=SAFE_ID)]
+ID_RULE = ("an id may contain only letters, digits, '.', '_' and '-', must start with a letter "
+           "or digit and has at most 64 characters (it becomes a file and folder name)")
+
+Year = Annotated[int, Field(ge=1990, le=2100)]
+#: Emissions and reductions in tCO2: finite, 0 or at least ``min_positive``, at most ``max_tco2``.
+Tco2 = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(limits.check_tco2)]
+#: Any other amount (energy, denominators, money): the same, at most ``max_quantity``.
+Quantity = Annotated[
+    float, Field(ge=0, allow_inf_nan=False), AfterValidator(limits.check_quantity)
+]
+Value = StrictBool | StrictInt | StrictFloat | None
+
+
+def finite_number(value: object) -> object:
+    """Reject NaN, infinities and numbers beyond ``indicator_value`` of :mod:`nzc_review.limits`
+    (a pydantic field validator body, shared by the application and lifecycle models)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("expected a finite number")
+    return limits.check_indicator_number(value)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Applicant(_Model):
+    """申报主体."""
+
+    organization: str = Field(min_length=1)
+    county: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+
+
+class Period(_Model):
+    """建设期; ``end`` is the target year (目标年)."""
+
+    start: Year
+    end: Year
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Profile(_Model):
+    """Denominators of one year."""
+
+    population: Quantity | None = None
+    floor_area_m2: Quantity | None = None
+    output_value_10k_cny: Quantity | None = None
+    industrial_value_added_10k_cny: Quantity | None = None
+
+
+class Energy(_Model):
+    """Activity data of one year, for carbon accounting."""
+
+    electricity_mwh: Quantity | None = None
+    green_electricity_mwh: Quantity | None = None
+    onsite_renewable_mwh: Quantity | None = None
+    raw_coal_t: Quantity | None = None
+    natural_gas_10k_m3: Quantity | None = None
+    gasoline_t: Quantity | None = None
+    diesel_t: Quantity | None = None
+    lpg_t: Quantity | None = None
+    purchased_heat_gj: Quantity | None = None
+
+
+class IndicatorValue(_Model):
+    """The declared state of one indicator: latest accounted (``current``) and committed
+    (``target``). ``basis`` says which denominator a reduction with alternatives uses."""
+
+    current: Value = None
+    target: Value = None
+    benchmark: StrictInt | StrictFloat | None = None
+    unit: str | None = None
+    evidence: str | None = None
+    basis: catalog.ReductionBasis | None = None
+    note: str | None = None
+
+    _finite = field_validator("current", "target", "benchmark")(
+        classmethod(lambda cls, v: finite_number(v))
+    )
+
+
+class KeyProject(_Model):
+    """重点项目 (附件2 五): 名称、建设内容、实施计划、建设主体、建设周期、预期碳减排量、投资规模."""
+
+    name: str = Field(min_length=1)
+    content: str | None = None
+    plan: str | None = None
+    owner: str | None = None
+    start_year: Year | None = None
+    end_year: Year | None = None
+    investment_10k_cny: Quantity | None = None
+    expected_reduction_tco2_per_year: Tco2 | None = None
+    lifetime_years: Annotated[int, Field(ge=1, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> KeyProject:
+        if self.start_year and self.end_year and self.end_year < self.start_year:
+            raise ValueError(
+                f"project {self.name!r} ends ({self.end_year}) before it starts ({self.start_year})"
+            )
+        return self
+
+
+class Safeguards(_Model):
+    """保障措施 (附件2 七)."""
+
+    leading_body: StrictBool | None = None
+    responsibility_system: StrictBool | None = None
+    funding: StrictBool | None = None
+    in_annual_plan: StrictBool | None = None
+
+
+class Answer(_Model):
+    """An answer to a selection condition, with its evidence."""
+
+    value: StrictBool
+    evidence: str | None = None
+
+
+class Application(_Model):
+    """An application for a near-zero carbon pilot (近零碳排放区试点申报), format nzc-application/1."""
+
+    format: Literal["nzc-application/1"]
+    id: SafeId
+    pilot_type: catalog.PilotType
+    name: str = Field(min_length=1)
+    applicant: Applicant | None = None
+    base_year: Year = 2022
+    period: Period | None = None
+    profile: dict[Year, Profile] = Field(default_factory=dict)
+    emissions_tco2: dict[Year, Tco2] = Field(default_factory=dict)
+    energy: dict[Year, Energy] = Field(default_factory=dict)
+    bau_growth_rate: Annotated[float, Field(gt=-1, lt=1, allow_inf_nan=False)] = 0.0
+    indicators: dict[str, IndicatorValue] = Field(default_factory=dict)
+    key_projects: list[KeyProject] = Field(default_factory=list)
+    schedule: dict[Year, list[str]] = Field(default_factory=dict)
+    safeguards: Safeguards = Field(default_factory=Safeguards)
+    eligibility: dict[str, StrictBool | Answer] = Field(default_factory=dict)
+    proofs: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("key_projects", mode="before")
+    @classmethod
+    def _few_projects(cls, v: object) -> object:
+        return limits.check_count(v, limits.active().key_projects, "key projects")
+
+    @field_validator("indicators", mode="before")
+    @classmethod
+    def _few_indicators(cls, v: object) -> object:
+        return limits.check_count(v, limits.active().indicators, "indicators")
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _few_schedule_items(cls, v: object) -> object:
+        if isinstance(v, dict):
+            items = [x for entries in v.values() if isinstance(entries, list) for x in entries]
+            limits.check_count(items, limits.active().schedule_entries, "schedule items")
+        return v
+
+    @field_validator("proofs", mode="before")
+    @classmethod
+    def _single_file(cls, v: object) -> object:
+        if isinstance(v, dict):
+            return {k: [f] if isinstance(f, str) else f for k, f in v.items()}
+        return v
+
+    @property
+    def target_year(self) -> int | None:
+        return self.period.end if self.period else None
+
+    def answer(self, condition_id: str) -> bool | None:
+        """The applicant's answer to a selection condition, ``None`` when unanswered."""
+        given = self.eligibility.get(condition_id)
+        if isinstance(given, Answer):
+            return given.value
+        return given
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def check_against_catalog(app: Application) -> list[tuple[str, str]]:
+    """Problems of an application that only the catalog can see, as ``(field, message)``.
+
+    Unknown indicator codes, codes of another pilot type, value types against the rule (yes/no
+    versus number), percentages outside 0–100, counts that are not whole numbers, unknown
+    selection conditions and supporting-material kinds.
+    """
+    problems: list[tuple[str, str]] = []
+    index = catalog.indicator_index()
+    for code, value in app.indicators.items():
+        where = f"indicators.{code}"
+        row = index.get(code)
+        if row is None:
+            problems.append((where, f"unknown indicator code {code!r}"))
+            continue
+        if row.pilot_type != app.pilot_type:
+            problems.append(
+                (
+                    where,
+                    f"{code} is an indicator of pilot type {row.pilot_type}, "
+                    f"not of {app.pilot_type}",
+                )
+            )
+            continue
+        for part in ("current", "target"):
+            problems.extend(_check_value(row, f"{where}.{part}", getattr(value, part)))
+        if value.benchmark is not None and row.rule.kind != "benchmark":
+            problems.append((f"{where}.benchmark", f"{code} has no benchmark value"))
+        if value.basis is not None and (
+            row.rule.kind != "reduction" or value.basis not in row.rule.basis
+        ):
+            allowed = ", ".join(row.rule.basis) if row.rule.kind == "reduction" else "none"
+            problems.append(
+                (f"{where}.basis", f"basis {value.basis!r} does not apply to {code} ({allowed})")
+            )
+    known = {c.id for c in catalog.selection_conditions(app.pilot_type)}
+    for key in app.eligibility:
+        if key not in known:
+            problems.append(
+                (
+                    f"eligibility.{key}",
+                    f"unknown selection condition for {app.pilot_type}; "
+                    f"expected one of {', '.join(sorted(known))}",
+                )
+            )
+    kinds = {p.id for p in catalog.outline().proofs}
+    for key in app.proofs:
+        if key not in kinds:
+            problems.append(
+                (
+                    f"proofs.{key}",
+                    f"unknown kind of supporting material; expected one of {', '.join(sorted(kinds))}",
+                )
+            )
+    for year in app.energy:
+        energy = app.energy[year]
+        if (
+            energy.green_electricity_mwh is not None
+            and energy.electricity_mwh is not None
+            and energy.green_electricity_mwh > energy.electricity_mwh
+        ):
+            problems.append(
+                (
+                    f"energy.{year}.green_electricity_mwh",
+                    f"green electricity ({energy.green_electricity_mwh:g} MWh) exceeds the "
+                    f"electricity consumed ({energy.electricity_mwh:g} MWh)",
+                )
+            )
+    return problems
+
+
+def _check_value(row: catalog.Indicator, where: str, value: object) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    if row.expects_boolean:
+        if not isinstance(value, bool):
+            return [(where, f"expected true or false, got {_describe(value)}")]
+        return []
+    if isinstance(value, bool):
+        return [(where, f"expected a number, got {_describe(value)}")]
+    kind = row.rule.kind
+    if kind == "count":
+        if value < 0 or float(value) != int(value):
+            return [(where, f"expected a whole number of at least 0, got {_describe(value)}")]
+        return []
+    if kind == "reduction":
+        if value > 100:
+            return [(where, f"a reduction cannot exceed 100 %, got {_describe(value)}")]
+        return []
+    if kind == "ratio" or kind == "benchmark" or kind == "range":
+        if value < 0:
+            return [(where, f"expected a number of at least 0, got {_describe(value)}")]
+        return []
+    if row.is_percent and not 0 <= value <= 100:
+        return [(where, f"expected a percentage between 0 and 100, got {_describe(value)}")]
+    if value < 0:
+        return [(where, f"expected a number of at least 0, got {_describe(value)}")]
+    return []
+
+
+def json_schema() -> dict:
+    """The JSON Schema of ``nzc-application/1``."""
+    schema = Application.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "nzc-application/1"
+    return schema

@@ -1,0 +1,1 @@
+"""Running notebooks into reports: warm kernels, notebook jobs, nbconvert HTML, Chromium PDF, batch."""
