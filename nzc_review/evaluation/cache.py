@@ -160,7 +160,7 @@ def cache_dir(session_dir: str | os.PathLike[str]) -> Path:
 def _write(path: Path, data: str | bytes) -> None:
     """Write atomically; a folder that cannot be written leaves the cache empty (the panel
     still shows the figures, computed in memory)."""
-    from nzc_review.runner.render import write_atomic
+    from nzc_review.files.atomic import write_atomic
 
     try:
         write_atomic(path, data)

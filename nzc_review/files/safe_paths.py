@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from nzc_review.errors import NzcError
-from nzc_review.runner.render import write_atomic
+from nzc_review.files.atomic import write_atomic
 
 #: The marker file listing what nzc-review wrote in a folder (one name a line).
 MARKER = ".nzc-output"

@@ -69,7 +69,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import unicodedata
 import warnings
 import zipfile
@@ -80,6 +79,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nzc_review.errors import InputError
+from nzc_review.files.atomic import write_atomic
 from nzc_review.limits import check_workbook
 from nzc_review.policy import catalog
 from nzc_review.policy.application import FORMAT, Application
@@ -91,7 +91,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SHEETS",
-    "atomic_write_bytes",
     "build_workbook",
     "read_xlsx",
     "workbook_bytes",
@@ -1222,47 +1221,12 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed on success.
-
-    Never leaves a half-written ``path``: on any failure the temporary file is removed and an
-    existing ``path`` is untouched.
-
-    Raises
-    ------
-    InputError
-        When the folder does not exist or cannot be written.
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(path.name, f"the folder {folder} does not exist")
-    if path.is_dir():
-        raise InputError(path.name, "is a folder, expected a file name")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(path.name, f"cannot write to {folder}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(path.name, f"cannot write: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def write_template(pilot_type: str, path: str | Path) -> None:
     """Write the empty application template of a pilot type to ``path`` (atomically)."""
-    atomic_write_bytes(path, workbook_bytes(build_workbook(pilot_type, source=Path(path).name)))
+    write_atomic(
+        path, workbook_bytes(build_workbook(pilot_type, source=Path(path).name)), make_parents=False
+    )
 
 
 def write_workbook(app: Application, path: str | Path, source: str = "") -> None:
@@ -1271,7 +1235,7 @@ def write_workbook(app: Application, path: str | Path, source: str = "") -> None
     ``source`` names the application's own file in error messages.
     """
     wb = build_workbook(app.pilot_type, app, source or Path(path).name)
-    atomic_write_bytes(path, workbook_bytes(wb))
+    write_atomic(path, workbook_bytes(wb), make_parents=False)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ Injection).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from nzc_review.files.atomic import write_atomic
 from nzc_review.files.excel_safety import append_row, workbook_bytes
 from nzc_review.store.base import (
     RECOMMENDATION_ZH,
@@ -346,12 +346,4 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
         {9: 66},
     )
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        Path(tmp).write_bytes(workbook_bytes(wb))
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+    return write_atomic(out, workbook_bytes(wb))

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nzc_review.errors import InputError
-from nzc_review.runner.render import PROJECT_ROOT, write_atomic
+from nzc_review.files.atomic import write_atomic
+from nzc_review.runner.render import PROJECT_ROOT
 
 EXAMPLES = PROJECT_ROOT / "examples" / "applications"
 PEOPLE = (

@@ -70,8 +70,9 @@ def convert(source: str | Path, target: str | Path) -> Application:
     Returns the application. Raises :class:`~nzc_review.errors.InputError` on a bad input or an
     unsupported output type; ``target`` is then left as it was (absent or unchanged).
     """
+    from nzc_review.files.atomic import write_atomic
     from nzc_review.intake import load_application
-    from nzc_review.intake.excel import atomic_write_bytes, write_workbook
+    from nzc_review.intake.excel import write_workbook
 
     source, target = Path(source), Path(target)
     suffix = target.suffix.lower()
@@ -85,9 +86,9 @@ def convert(source: str | Path, target: str | Path) -> Application:
     if suffix == ".xlsx":
         write_workbook(app, target, source=source.name)
     elif suffix == ".json":
-        atomic_write_bytes(target, json_text(app).encode("utf-8"))
+        write_atomic(target, json_text(app), make_parents=False)
     else:
-        atomic_write_bytes(target, yaml_text(app, source.name).encode("utf-8"))
+        write_atomic(target, yaml_text(app, source.name), make_parents=False)
     return app
 
 

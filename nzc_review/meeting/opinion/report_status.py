@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from nzc_review.runner.render import write_atomic
+from nzc_review.files.atomic import write_atomic
 
 __all__ = [
     "STALE_SECONDS",

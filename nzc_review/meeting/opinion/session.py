@@ -30,12 +30,12 @@ from typing import Any
 
 import numpy as np
 
+from nzc_review.files.atomic import write_atomic
 from nzc_review.mcda.panel_stats import KendallW, PanelError, kendall_w
 from nzc_review.meeting.opinion.data import PanelOpinion, collect_opinion
 from nzc_review.meeting.opinion.html import audit_head_line
 from nzc_review.policy import catalog
 from nzc_review.present.dates import date_zh
-from nzc_review.runner.render import write_atomic
 from nzc_review.store.base import Actor, ApplicationRecord, ReviewStore, SessionInfo
 
 __all__ = [
