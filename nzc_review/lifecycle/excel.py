@@ -18,8 +18,13 @@ sheet       columns (row 1 headers, ``中文（key）`` or just ``key``; data fr
             ``published_on``, ``published_at``, ``note``
 ==========  ===================================================================================
 
-Cells: numbers as numbers (or digits as text), yes/no as 是/否, TRUE/FALSE, √/×; empty cells are
-left out. A cell that cannot be read is an error naming the sheet and the cell
+Cells are read with the vocabulary of application workbooks (:mod:`nzc_review.intake.cells`),
+so the same text means the same thing in both: yes/no as 是/否, ☑/☐, √/×, T/F, TRUE/FALSE …;
+numbers as numbers or digits as text, with thousands separators only in groups of three
+(``1,2,3`` is an error); an indicator's ``value`` and ``benchmark`` by the indicator's rule, so a
+percentage indicator reads ``12%`` and a percent-formatted 0.12 as 12; years 1990–2100; empty
+cells left out; error cells (``#DIV/0!``) and formulas without a saved result are errors. A cell
+that cannot be read is an error naming the sheet and the cell
 (``年度数据!B4 (emissions_tco2): expected a number, got '约十万'``). A workbook without a
 ``format`` row that carries the application sheets is read as an application
 (:func:`nzc_review.intake.excel.read_xlsx`).
@@ -27,14 +32,27 @@ left out. A cell that cannot be read is an error naming the sheet and the cell
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nzc_review.errors import InputError
+from nzc_review.files.atomic import write_atomic
+from nzc_review.intake.cells import (
+    CellError,
+    cell_value,
+    parse_indicator,
+    parse_number,
+    parse_text,
+    parse_year,
+)
 from nzc_review.lifecycle.model import ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT
-from nzc_review.limits import check_workbook
+from nzc_review.policy import catalog
 from nzc_review.policy.application import Energy, Profile
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 BASIC, INDICATORS, PROJECTS, YEARLY = "基本信息", "指标", "重点项目", "年度数据"
 
@@ -52,9 +70,6 @@ LABELS = {
 }
 _BY_LABEL = {v: k for k, v in LABELS.items()}
 _KEY_RE = re.compile(r"[（(]\s*([A-Za-z_][A-Za-z0-9_.]*)\s*[)）]\s*$")
-_YES = {"是", "√", "✓", "✔", "对", "有", "Y", "YES", "TRUE"}
-_NO = {"否", "×", "✗", "✘", "错", "无", "N", "NO", "FALSE"}
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 ACCEPTANCE_COLUMNS = {
     INDICATORS: ("code", "value", "evidence", "benchmark", "basis", "unit", "note"),
@@ -67,15 +82,22 @@ DISCLOSURE_COLUMNS = {
     YEARLY: ("year", "emissions_tco2", *Profile.model_fields, *Energy.model_fields,
              "published_on", "published_at", "note"),
 }
-_NUMERIC = {"benchmark", "emissions_tco2", "actual_reduction_tco2_per_year",
+_NUMERIC = {"emissions_tco2", "actual_reduction_tco2_per_year",
             "actual_investment_10k_cny", *Profile.model_fields, *Energy.model_fields}
 _WHOLE = {"year", "completed_year"}
 _BASIC_YEARS = {"achieved_year", "base_year", "accepted_year", "first_year"}
 _BASIC_NUMBERS = {"base_emissions_tco2", "target_emissions_tco2", *Profile.model_fields}
 
 
-class _Bad(Exception):
-    pass
+@dataclass(frozen=True)
+class _Cell:
+    """One non-empty cell of a table: its value and number format, or the problem it has
+    (an error cell, a formula without a saved result), and its place (``年度数据!B4``)."""
+
+    value: object
+    fmt: str | None
+    ref: str
+    problem: str | None = None
 
 
 def _key(header: object) -> str | None:
@@ -90,74 +112,45 @@ def _key(header: object) -> str | None:
     return _BY_LABEL.get(text, text)
 
 
-def _number(value: object) -> float | int:
-    if isinstance(value, bool):
-        raise _Bad(f"expected a number, got {'TRUE' if value else 'FALSE'}")
-    if isinstance(value, int | float):
-        return value
-    text = str(value).strip().replace(",", "")
-    if _NUMBER_RE.fullmatch(text):
-        number = float(text)
-        return int(number) if number.is_integer() and "." not in text else number
-    raise _Bad(f"expected a number, got {str(value)!r}")
-
-
-def _whole(value: object) -> int:
-    number = _number(str(value).strip().removesuffix("年") if isinstance(value, str) else value)
-    if float(number) != int(number):
-        raise _Bad(f"expected a whole number, got {value!r}")
-    return int(number)
-
-
-def _loose(value: object) -> object:
-    """An indicator value: yes/no, a number, or text left for validation to judge."""
-    if isinstance(value, bool | int | float):
-        return value
-    text = str(value).strip()
-    if text.upper() in _YES:
-        return True
-    if text.upper() in _NO:
-        return False
-    try:
-        return _number(text)
-    except _Bad:
-        return text
-
-
-def _text(value: object) -> str:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _convert(key: str, value: object) -> object:
+def _convert(key: str, cell: _Cell, indicator: catalog.Indicator | None = None) -> object:
+    """A cell's value by its column: years, numbers, an indicator's value by its rule, text."""
+    if cell.problem:
+        raise CellError(cell.problem)
     if key in _WHOLE:
-        return _whole(value)
-    if key in _NUMERIC:
-        return _number(value)
+        return parse_year(cell.value, cell.fmt)
     if key == "value":
-        return _loose(value)
-    return _text(value)
+        return parse_indicator(cell.value, cell.fmt, indicator)
+    if key == "benchmark":
+        return parse_indicator(cell.value, cell.fmt, indicator, benchmark=True)
+    if key in _NUMERIC:
+        return parse_number(cell.value, cell.fmt)
+    return parse_text(cell.value, cell.fmt)
 
 
-def _rows(ws, source: str) -> list[dict[str, tuple[object, str]]]:
-    """Rows of a sheet as {key: (value, cell reference)}, empty cells left out; only the cells
-    the sheet has are visited (a far-away cell must not make a dense grid of millions)."""
+def _rows(ws: Worksheet, fws: Worksheet | None) -> list[dict[str, _Cell]]:
+    """Rows of a sheet as {key: cell}, empty cells left out; only the cells the sheet has are
+    visited (a far-away cell must not make a dense grid of millions). ``fws`` is the same sheet
+    with formulas, when the file has any."""
     grid: dict[int, dict[int, object]] = {}
     for (r, c), cell in ws._cells.items():
         grid.setdefault(r, {})[c] = cell
+    formulas = fws._cells if fws is not None else {}
     keys = {c: _key(cell.value) for c, cell in grid.get(1, {}).items()}
     out = []
     for r in sorted(x for x in grid if x > 1):
         item = {}
         for c, cell in sorted(grid[r].items()):
             key = keys.get(c)
-            if key is None or cell.value is None or (isinstance(cell.value, str)
-                                                      and not cell.value.strip()):
+            if key is None:
                 continue
-            item[key] = (cell.value, f"{ws.title}!{cell.coordinate}")
+            ref = f"{ws.title}!{cell.coordinate}"
+            try:
+                value, fmt = cell_value(cell, formulas.get((r, c)))
+            except CellError as exc:
+                item[key] = _Cell(None, None, ref, str(exc))
+                continue
+            if value is not None:
+                item[key] = _Cell(value, fmt, ref)
         if item:
             out.append(item)
     return out
@@ -168,46 +161,55 @@ def _set(target: dict, path: str, value: object) -> None:
     for part in parts[:-1]:
         target = target.setdefault(part, {})
         if not isinstance(target, dict):
-            raise _Bad(f"the field {path!r} lies inside {part!r}, which already holds a value")
+            raise CellError(f"the field {path!r} lies inside {part!r}, which already holds a value")
     if isinstance(target.get(parts[-1]), dict):
-        raise _Bad(f"the field {path!r} already holds fields ({path}.…)")
+        raise CellError(f"the field {path!r} already holds fields ({path}.…)")
     target[parts[-1]] = value
 
 
 def read_workbook(path: Path) -> dict:
-    """The plain data of a lifecycle workbook (see the module docstring)."""
-    import openpyxl
+    """The plain data of a lifecycle workbook (see the module docstring).
+
+    Raises
+    ------
+    InputError
+        naming the file and every cell that cannot be read, e.g.
+        ``d.xlsx: 年度数据!B2 (emissions_tco2): expected a number, got '约六十万'``.
+    """
+    from nzc_review.intake.excel.tables import open_workbook
 
     source = path.name
-    check_workbook(path, source)  # sizes, cells and ranges, before openpyxl unpacks anything
-    try:
-        wb = openpyxl.load_workbook(path, data_only=True, read_only=False)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds
-        raise InputError(source, f"not a readable Excel workbook (.xlsx): {exc}") from None
+    # sizes, cells and ranges are checked before openpyxl unpacks anything
+    wb, formulas = open_workbook(path)
     problems: list[tuple[str, str]] = []
 
-    def read(key: str, raw: object, ref: str) -> object:
+    def rows(sheet: str) -> list[dict[str, _Cell]]:
+        fws = formulas[sheet] if formulas is not None else None
+        return _rows(wb[sheet], fws)
+
+    def read(key: str, cell: _Cell, indicator: catalog.Indicator | None = None) -> object:
         try:
-            return _convert(key, raw)
-        except _Bad as exc:
-            problems.append((f"{ref} ({key})", str(exc)))
+            return _convert(key, cell, indicator)
+        except CellError as exc:
+            problems.append((f"{cell.ref} ({key})", str(exc)))
             return None
 
     data: dict = {}
     if BASIC in wb.sheetnames:
-        for row in _rows(wb[BASIC], source):
+        for row in rows(BASIC):
             if "field" not in row or "value" not in row:
                 continue
-            field = _text(row["field"][0])
-            raw, ref = row["value"]
+            field = read("field", row["field"])
+            if not isinstance(field, str) or not field:
+                continue
             leaf = field.rsplit(".", 1)[-1]
             kind = ("year" if leaf in _BASIC_YEARS else "emissions_tco2" if leaf in _BASIC_NUMBERS
                     else "text")
-            value = read(kind, raw, ref)
+            value = read(kind, row["value"])
             try:
                 _set(data, field, value)
-            except _Bad as exc:
-                problems.append((row["field"][1], str(exc)))
+            except CellError as exc:
+                problems.append((row["field"].ref, str(exc)))
     fmt = data.get("format")
     if fmt not in {ACCEPTANCE_FORMAT, DISCLOSURE_FORMAT}:
         if fmt is None and INDICATORS in wb.sheetnames and "遴选条件" in wb.sheetnames:
@@ -224,14 +226,20 @@ def read_workbook(path: Path) -> dict:
         if sheet not in wb.sheetnames:
             return []
         out = []
-        for row in _rows(wb[sheet], source):
+        for row in rows(sheet):
             item = {}
-            for key, (raw, ref) in row.items():
+            if "code" in row and "code" in columns[sheet]:  # first: the indicator's rule
+                # reads the row's value and benchmark
+                item["code"] = read("code", row["code"])
+            indicator = (catalog.indicator_index().get(item["code"])
+                         if isinstance(item.get("code"), str) else None)
+            for key, cell in row.items():
                 if key not in columns[sheet]:
-                    problems.append((ref, f"unknown column {key!r}; expected one of "
-                                          f"{', '.join(columns[sheet])}"))
+                    problems.append((cell.ref, f"unknown column {key!r}; expected one of "
+                                               f"{', '.join(columns[sheet])}"))
                     continue
-                item[key] = read(key, raw, ref)
+                if key not in item:
+                    item[key] = read(key, cell, indicator)
             out.append(item)
         return out
 
@@ -276,8 +284,9 @@ def read_workbook(path: Path) -> dict:
 
 
 def write_workbook(data: dict, path: str | Path) -> Path:
-    """Write the plain data of an acceptance or disclosure file in the workbook layout; text is
-    written as text, never as a formula (:mod:`nzc_review.files.excel_safety`, OWASP CSV Injection)."""
+    """Write the plain data of an acceptance or disclosure file in the workbook layout, whole or
+    not at all (:func:`nzc_review.files.atomic.write_atomic`); text is written as text, never as
+    a formula (:mod:`nzc_review.files.excel_safety`, OWASP CSV Injection)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -330,7 +339,4 @@ def write_workbook(data: dict, path: str | Path) -> Path:
             cell.font = Font(bold=True)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(workbook_bytes(wb))
-    return path
+    return write_atomic(path, workbook_bytes(wb))

@@ -621,6 +621,7 @@ def test_convert_failure_while_writing_leaves_nothing(tmp_path, monkeypatch):
     assert files_in(tmp_path) == set()
 
 
+@pytest.mark.slow
 def test_cli_check_reads_xlsx_like_yaml(tmp_path):
     import json
 
@@ -657,6 +658,7 @@ LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not LIBREOFFICE and not IN_CI,
     reason="LibreOffice not installed (Debian: apt-get install libreoffice-calc-nogui)",

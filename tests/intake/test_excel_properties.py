@@ -95,7 +95,7 @@ def applications(draw) -> Application:
         "id": draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}", fullmatch=True)),
         "pilot_type": pilot_type,
         "name": draw(texts),
-        "base_year": draw(years),
+        "base_year": 2022,  # the plan's base year (附件1 “较2022年”)
         "period": {"start": start, "end": start + draw(st.integers(0, 5))},
         "bau_growth_rate": draw(decimal(-0.5, 0.5, places=4)),
         "indicators": indicators,
@@ -177,6 +177,7 @@ def applications(draw) -> Application:
     return app
 
 
+@pytest.mark.slow
 @FAST
 @given(app=applications())
 def test_any_application_round_trips(app):
@@ -333,6 +334,7 @@ def _check_convert(
         assert load_application(out) == expected
 
 
+@pytest.mark.slow
 @FAST
 @given(steps=st.lists(damages, min_size=1, max_size=4), suffix=st.sampled_from([".yaml", ".xlsx"]))
 def test_damaged_workbook_reads_or_fails_clearly(steps, suffix):
@@ -356,6 +358,7 @@ def test_damaged_workbook_reads_or_fails_clearly(steps, suffix):
         _check_convert(folder, src, outcome, suffix)
 
 
+@pytest.mark.slow
 @FAST
 @given(
     cut=st.none() | st.integers(0, 40_000),
