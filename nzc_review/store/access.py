@@ -1,7 +1,7 @@
 """The access rules of the review store, in one place and independent of the database.
 
 The store gathers the facts (inside the transaction that does the work) and calls these
-checks; each raises :class:`~nzc_review.store.base.PermissionDenied` naming who, what and
+checks; each raises :class:`~nzc_review.store.errors.PermissionDenied` naming who, what and
 why. The rules:
 
 1. **Own records.** An expert (or the chair) writes only their own weights, scores and
@@ -28,13 +28,13 @@ why. The rules:
 
 from __future__ import annotations
 
-from nzc_review.store.base import (
+from nzc_review.store.errors import PermissionDenied
+from nzc_review.store.records import (
     APPLICATION_READER_ROLES,
     MANAGING_ROLES,
     READ_ALL_ROLES,
     SCORING_ROLES,
     Actor,
-    PermissionDenied,
 )
 
 __all__ = [

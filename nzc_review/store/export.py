@@ -19,13 +19,9 @@ from typing import Any
 
 from nzc_review.files.atomic import write_atomic
 from nzc_review.files.excel_safety import append_row, workbook_bytes
-from nzc_review.store.base import (
-    RECOMMENDATION_ZH,
-    ROLE_ZH,
-    Actor,
-    ReviewStore,
-    StoreError,
-)
+from nzc_review.store.errors import StoreError
+from nzc_review.store.interface import ReviewStore
+from nzc_review.store.records import RECOMMENDATION_ZH, ROLE_ZH, Actor
 
 __all__ = ["export_workbook"]
 
@@ -82,7 +78,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
     apps = {a.id: a for a in store.applications(actor)}
     conflicts = store.conflicts(actor)
     crit = info.criteria
-    use_names = info.rules.get("expert_display") == "names"
+    use_names = info.session_rules.shows_names
 
     def who(eid: int) -> list[Any]:
         e = experts.get(eid)

@@ -22,7 +22,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from nzc_review.store.base import StoreError
+from nzc_review.store.errors import StoreError
 
 __all__ = ["KEY_BYTES", "KEY_ENV", "KEY_NAME", "create_key", "key_path", "read_key", "too_open"]
 

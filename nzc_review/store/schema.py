@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nzc_review.store.audit import utc_now
-from nzc_review.store.base import StoreError
+from nzc_review.store.errors import StoreError
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate", "split_sql"]
 

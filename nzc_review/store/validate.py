@@ -1,38 +1,63 @@
-"""Checking what an expert enters against the session's criteria and rules.
+"""Every check of what the review store is given: session settings and rules, people,
+applications, reviews, the consensus, reasons and notes.
 
-Pure functions. A draft may be incomplete (criteria not yet scored, weights half entered);
-:func:`check_complete` says what a submission still lacks. Errors are
-:class:`~nzc_review.errors.InputError` located at the field: ``scores: 建设基础: expected a
-score from 0 to 100, got 120``.
+Pure functions; the store calls them before it writes anything. A draft may be incomplete
+(criteria not yet scored, weights half entered); :func:`check_complete` says what a submission
+still lacks. Errors are :class:`~nzc_review.errors.InputError` located at the field: ``scores:
+建设基础: expected a score from 0 to 100, got 120``; a refused single field is an
+:class:`~nzc_review.store.errors.InvalidField` with a ``code`` a panel can say in Chinese.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from nzc_review.errors import InputError
-from nzc_review.store.base import RECOMMENDATIONS, Criterion, Opinion
+from nzc_review.store.errors import InvalidField, StoreError
+from nzc_review.store.records import RECOMMENDATIONS, ROLES, Criterion, Opinion
+from nzc_review.store.rules import EXPERT_DISPLAYS, RULE_NAMES, SessionRules, default_rules
+
+if TYPE_CHECKING:
+    from nzc_review.mcda.recommendation import Band
 
 __all__ = [
+    "MAX_REASON",
     "MAX_TEXT",
-    "check_app_id",
     "POINTS_TOTAL",
+    "SYNCHRONOUS_MODES",
     "as_number",
-    "check_rules",
+    "check_app_id",
+    "check_audit_head",
     "check_complete",
+    "check_consensus",
+    "check_decision",
+    "check_expert",
+    "check_new_rules",
+    "check_rules",
+    "check_sha256",
+    "check_synchronous",
+    "check_text",
+    "conflict_expert",
     "normalise_opinion",
     "normalise_scores",
     "normalise_weights",
     "parse_criteria",
+    "require_complete",
     "weighted_total",
 ]
 
 #: Longest text accepted in an opinion field (characters).
 MAX_TEXT = 20_000
+#: Longest reason (of a conflict of interest, a reopened review) or finalization note.
+MAX_REASON = 2000
 #: Direct weights are points over the criteria that add up to this.
 POINTS_TOTAL = 100.0
+#: SQLite ``PRAGMA synchronous`` settings the store accepts (https://sqlite.org/pragma.html).
+SYNCHRONOUS_MODES = ("FULL", "NORMAL", "EXTRA")
 
 
 def as_number(value: object) -> float | None:
@@ -52,13 +77,150 @@ def check_app_id(app_id: object, source: str = "application") -> str:
     InputError
         naming ``id``.
     """
-    import re
-
     from nzc_review.policy.application import ID_RULE, SAFE_ID
 
     if not isinstance(app_id, str) or not re.fullmatch(SAFE_ID.rstrip("$"), app_id):
         raise InputError(source, [("id", f"{ID_RULE}; got {app_id!r}")])
     return app_id
+
+
+def check_text(
+    value: object, field: str, *, required: bool = True, limit: int = 200
+) -> str | None:
+    """A one-field text (a name, a reason, a note) with the spaces around it removed;
+    ``None`` for an empty optional one.
+
+    Raises
+    ------
+    InvalidField
+        ``empty`` (required and blank), ``not_text`` or ``too_long`` (over ``limit``
+        characters).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidField(field, "empty", "must not be empty")
+        return None
+    text = value.strip() if isinstance(value, str) else value
+    fault = _text_fault(text, limit)
+    if fault is not None:
+        _refuse(field, fault, limit)
+    return text
+
+
+def _refuse(field: str, fault: tuple[str, str], limit: int) -> NoReturn:
+    code, message = fault
+    raise InvalidField(field, code, message, limit=limit if code == "too_long" else None)
+
+
+def _text_fault(value: object, limit: int) -> tuple[str, str] | None:
+    """``(code, message)`` when ``value`` is not text or longer than ``limit``, else ``None``."""
+    if not isinstance(value, str):
+        return "not_text", f"expected text, got {type(value).__name__}"
+    if len(value) > limit:
+        return "too_long", f"longer than {limit} characters"
+    return None
+
+
+def check_sha256(digest: object) -> str:
+    """A SHA-256 given as 64 hex digits (the source file's hash on import).
+
+    Raises
+    ------
+    InputError
+        naming ``content_sha256``.
+    """
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise InputError("content_sha256", "expected 64 hex digits")
+    return digest
+
+
+def check_synchronous(mode: str) -> str:
+    """The SQLite ``synchronous`` setting, upper case (one of :data:`SYNCHRONOUS_MODES`).
+
+    Raises
+    ------
+    StoreError
+        Another value.
+    """
+    if not isinstance(mode, str) or mode.upper() not in SYNCHRONOUS_MODES:
+        raise StoreError(f"synchronous must be FULL, NORMAL or EXTRA, got {mode!r}")
+    return mode.upper()
+
+
+def check_audit_head(head: str) -> tuple[int, str]:
+    """A head of the audit trail written down earlier, ``COUNT:HASH``
+    (:func:`nzc_review.store.audit.parse_head`).
+
+    Raises
+    ------
+    InputError
+        naming ``--head``.
+    """
+    from nzc_review.store.audit import parse_head
+
+    try:
+        return parse_head(head)
+    except ValueError as exc:
+        raise InputError("--head", str(exc)) from None
+
+
+def check_expert(
+    *,
+    name: object,
+    organisation: object,
+    role: object,
+    title: object = None,
+    field: object = None,
+    county: object = None,
+) -> dict[str, Any]:
+    """A new panel member's record: name and organisation required, the role one of
+    :data:`~nzc_review.store.records.ROLES`.
+
+    Raises
+    ------
+    InvalidField
+        A blank name or organisation, a text too long, an unknown role.
+    """
+    clean = {
+        "name": check_text(name, "name"),
+        "organisation": check_text(organisation, "organisation"),
+        "title": check_text(title, "title", required=False),
+        "field": check_text(field, "field", required=False),
+        "county": check_text(county, "county", required=False),
+    }
+    if role not in ROLES:
+        raise InvalidField(
+            "role", "bad_choice", f"expected one of {', '.join(ROLES)}, got {role!r}"
+        )
+    return {**clean, "role": role}
+
+
+def check_decision(decision: object) -> str:
+    """The decision on a detected conflict of interest: ``confirm`` or ``waive``.
+
+    Raises
+    ------
+    InputError
+        naming ``decision``.
+    """
+    if decision not in ("confirm", "waive"):
+        raise InputError("decision", f"expected confirm or waive, got {decision!r}")
+    return str(decision)
+
+
+def conflict_expert(expert_id: int | None, own_id: int | None) -> int:
+    """Who a declared conflict of interest is for: ``expert_id`` when given, else the
+    declaring person themself.
+
+    Raises
+    ------
+    InputError
+        Neither (the operator declaring without naming the expert).
+    """
+    target = expert_id if expert_id is not None else own_id
+    if target is None:
+        raise InputError("expert_id", "name the expert who has the conflict")
+    return target
 
 
 def _key(criteria: Sequence[Criterion], key: object) -> str | None:
@@ -73,7 +235,8 @@ def _known(criteria: Sequence[Criterion]) -> str:
 
 
 def parse_criteria(data: object) -> tuple[Criterion, ...]:
-    """Criteria from plain data: a list of names, or of ``{id, name, name_en, weight}``.
+    """Criteria from plain data: a list of names, of ``{id, name, name_en, weight}``, or of
+    :class:`~nzc_review.store.records.Criterion`.
 
     Weights default to equal and are normalised to sum 1.
 
@@ -89,6 +252,8 @@ def parse_criteria(data: object) -> tuple[Criterion, ...]:
     for i, item in enumerate(data):
         if isinstance(item, str):
             item = {"name": item}
+        elif isinstance(item, Criterion):
+            item = item.to_dict()
         if not isinstance(item, dict):
             problems.append((f"[{i}]", "expected a name or {id, name, name_en, weight}"))
             continue
@@ -121,61 +286,109 @@ def parse_criteria(data: object) -> tuple[Criterion, ...]:
     )
 
 
-def check_rules(rules: Mapping[str, Any]) -> None:
-    """Check complete session rules (see :func:`nzc_review.store.base.default_rules`).
+def check_rules(rules: Mapping[str, Any], *, source: str = "rules") -> SessionRules:
+    """Session rules from plain data, checked (:class:`~nzc_review.store.rules.SessionRules`
+    says what each rule means; a rule left out takes its default there).
 
     Raises
     ------
     InputError
-        An unknown display mode, a bad score range or trim, or bands the recommendation
-        rules reject.
+        Naming every refused rule: an unknown one, an unknown display mode, a bad score
+        range, trim or outlier setting, a ``chair_scores`` that is not true or false, or
+        bands the recommendation rules reject.
     """
-    from nzc_review.mcda.recommendation import Band, RecommendationError, RecommendationRules
+    if not isinstance(rules, Mapping):
+        raise InputError(source, "expected a mapping of rule names to values")
+    def rule(name: str) -> Any:  # not bands: their default is read only when needed
+        return rules[name] if name in rules else _RULE_DEFAULTS[name]
 
-    problems: list[tuple[str, str]] = []
-    if rules.get("expert_display") not in ("letters", "names"):
+    problems = [(str(k), "unknown rule") for k in sorted(set(rules) - set(RULE_NAMES), key=str)]
+    if rule("expert_display") not in EXPERT_DISPLAYS:
         problems.append(("expert_display", "expected letters or names"))
-    lo, hi = as_number(rules.get("score_min")), as_number(rules.get("score_max"))
+    lo, hi = as_number(rule("score_min")), as_number(rule("score_max"))
     if lo is None or hi is None or not lo < hi:
         problems.append(("score_min", "score_min and score_max must be numbers, min below max"))
-    trim = rules.get("trim")
-    if not isinstance(trim, int) or isinstance(trim, bool) or trim < 0:
+    trim = rule("trim")
+    if not _whole(trim, 0):
         problems.append(("trim", f"expected a whole number of at least 0, got {trim!r}"))
     for key in ("outlier_z", "outlier_min_sd"):
-        if key in rules and (as_number(rules[key]) is None or rules[key] <= 0):
-            problems.append((key, f"expected a positive number, got {rules[key]!r}"))
-    if "chair_scores" in rules and not isinstance(rules["chair_scores"], bool):
-        problems.append(("chair_scores", f"expected true or false, got {rules['chair_scores']!r}"))
-    least = rules.get("outlier_min_experts", 3)
-    if not isinstance(least, int) or isinstance(least, bool) or least < 3:
+        x = as_number(rule(key))
+        if x is None or x <= 0:
+            problems.append((key, f"expected a positive number, got {rule(key)!r}"))
+    least = rule("outlier_min_experts")
+    if not _whole(least, 3):
         problems.append(
             ("outlier_min_experts", f"expected a whole number of at least 3, got {least!r}")
         )
+    if not isinstance(rule("chair_scores"), bool):
+        problems.append(("chair_scores", f"expected true or false, got {rule('chair_scores')!r}"))
+    given = {}
+    if "bands" in rules:
+        from nzc_review.mcda.recommendation import RecommendationRules
+
+        try:
+            given["bands"] = _bands(rules["bands"])
+            if lo is not None and hi is not None and lo < hi:
+                RecommendationRules(bands=given["bands"], min_score=lo, max_score=hi)
+        except KeyError as exc:
+            problems.append(("bands", f"a band lacks {exc.args[0]!r}"))
+        except (TypeError, ValueError) as exc:  # the recommendation rules' McdaError too
+            problems.append(("bands", str(exc)))
     if problems:
-        raise InputError("rules", problems)
-    bands = rules.get("bands")
-    try:
-        if not isinstance(bands, list) or not all(isinstance(b, Mapping) for b in bands):
-            raise RecommendationError(
-                "expected a list of {code, label, lower, outcome}", name="bands"
-            )
-        RecommendationRules(
-            bands=tuple(
-                Band(
-                    str(b["code"]),
-                    str(b["label"]),
-                    -math.inf if b.get("lower") is None else float(b["lower"]),
-                    str(b["outcome"]),
-                )
-                for b in bands
-            ),
-            min_score=lo,
-            max_score=hi,
+        raise InputError(source, problems)
+    return SessionRules(
+        **given,
+        expert_display=rule("expert_display"),
+        trim=trim,
+        score_min=float(lo),
+        score_max=float(hi),
+        outlier_z=float(rule("outlier_z")),
+        outlier_min_sd=float(rule("outlier_min_sd")),
+        outlier_min_experts=least,
+        chair_scores=rule("chair_scores"),
+    )
+
+
+#: The default of each rule but ``bands`` (:class:`~nzc_review.store.rules.SessionRules`).
+_RULE_DEFAULTS = {f.name: f.default for f in fields(SessionRules) if f.name != "bands"}
+
+
+def _whole(value: object, least: int) -> bool:
+    """``value`` is a whole number (not a bool) of at least ``least``."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _bands(data: object) -> tuple[Band, ...]:
+    """Recommendation bands from their stored form (``{code, label, lower, outcome}``, a
+    ``lower`` of ``None`` for minus infinity)."""
+    from nzc_review.mcda.recommendation import Band
+
+    if not isinstance(data, list) or not all(isinstance(b, Mapping) for b in data):
+        raise TypeError("expected a list of {code, label, lower, outcome}")
+    return tuple(
+        Band(
+            str(b["code"]),
+            str(b["label"]),
+            -math.inf if b.get("lower") is None else float(b["lower"]),
+            str(b["outcome"]),
         )
-    except KeyError as exc:
-        raise InputError("rules", [("bands", f"a band lacks {exc.args[0]!r}")]) from None
-    except (RecommendationError, TypeError, ValueError) as exc:
-        raise InputError("rules", [("bands", str(exc))]) from None
+        for b in data
+    )
+
+
+def check_new_rules(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The rules of a new session in stored form: the defaults
+    (:func:`~nzc_review.store.rules.default_rules`) with ``overrides``, checked.
+
+    Raises
+    ------
+    InputError
+        As :func:`check_rules`.
+    """
+    merged = default_rules()
+    merged.update(overrides or {})
+    check_rules(merged)
+    return merged
 
 
 def normalise_scores(
@@ -190,9 +403,31 @@ def normalise_scores(
     """
     if not isinstance(scores, Mapping):
         raise InputError("scores", "expected a mapping of criterion → score")
+    return _per_criterion(
+        criteria, scores, "scores", lambda x: lo <= x <= hi, f"a score from {lo:g} to {hi:g}"
+    )
+
+
+def _per_criterion(
+    criteria: Sequence[Criterion],
+    values: Mapping[Any, Any],
+    field: str,
+    accepts: Callable[[float], bool],
+    expected: str,
+) -> dict[str, float]:
+    """Numbers keyed by criterion id or Chinese name, returned by id in the criteria's order;
+    ``None`` values (not given yet) are dropped.
+
+    Raises
+    ------
+    InputError
+        naming ``field`` and each key: an unknown criterion, a value that is not a number or
+        that ``accepts`` refuses (``expected ...``), a criterion given twice (by id and by
+        name).
+    """
     out: dict[str, float] = {}
     problems: list[tuple[str, str]] = []
-    for key, value in scores.items():
+    for key, value in values.items():
         cid = _key(criteria, key)
         if cid is None:
             problems.append((str(key), f"unknown criterion; expected one of {_known(criteria)}"))
@@ -200,14 +435,14 @@ def normalise_scores(
         if value is None:
             continue
         x = as_number(value)
-        if x is None or not lo <= x <= hi:
-            problems.append((str(key), f"expected a score from {lo:g} to {hi:g}, got {value!r}"))
+        if x is None or not accepts(x):
+            problems.append((str(key), f"expected {expected}, got {value!r}"))
             continue
         if cid in out:
             problems.append((str(key), "criterion given twice (by id and by name)"))
         out[cid] = x
     if problems:
-        raise InputError("scores", problems)
+        raise InputError(field, problems)
     return {c.id: out[c.id] for c in criteria if c.id in out}
 
 
@@ -226,7 +461,8 @@ def normalise_weights(criteria: Sequence[Criterion], weights: Mapping[str, Any])
         Unknown method or criterion, negative or non-numeric points, a matrix of the wrong
         shape or not a reciprocal positive matrix.
     """
-    from nzc_review.mcda.weighting import WeightingError, ahp, direct_weights
+    from nzc_review.mcda.checks import McdaError
+    from nzc_review.mcda.weighting import ahp, direct_weights
 
     if not isinstance(weights, Mapping):
         raise InputError("weights", "expected a mapping")
@@ -241,34 +477,16 @@ def normalise_weights(criteria: Sequence[Criterion], weights: Mapping[str, Any])
         if extra:
             raise InputError("weights", [(sorted(extra)[0], "unknown field")])
     elif method == "pairwise":
-        return _pairwise(criteria, weights, ahp, WeightingError)
+        return _pairwise(criteria, weights, ahp, McdaError)
     else:
         raise InputError("weights", [("method", f"expected direct or pairwise, got {method!r}")])
 
-    clean: dict[str, float] = {}
-    problems: list[tuple[str, str]] = []
-    for key, value in points.items():
-        cid = _key(criteria, key)
-        if cid is None:
-            problems.append((str(key), f"unknown criterion; expected one of {_known(criteria)}"))
-            continue
-        if value is None:
-            continue
-        x = as_number(value)
-        if x is None or x < 0:
-            problems.append((str(key), f"expected points of at least 0, got {value!r}"))
-            continue
-        clean[cid] = x
-    if problems:
-        raise InputError("weights", problems)
-    stored: dict[str, Any] = {
-        "method": "direct",
-        "points": {c.id: clean[c.id] for c in criteria if c.id in clean},
-    }
+    clean = _per_criterion(criteria, points, "weights", lambda x: x >= 0, "points of at least 0")
+    stored: dict[str, Any] = {"method": "direct", "points": clean}
     if len(clean) == len(criteria):
         try:
             w = direct_weights([clean[c.id] for c in criteria], total=POINTS_TOTAL)
-        except WeightingError:
+        except McdaError:
             pass  # all zero or not adding up to 100: a draft, not yet usable
         else:
             stored["normalized"] = {c.id: float(v) for c, v in zip(criteria, w, strict=True)}
@@ -340,23 +558,42 @@ def normalise_opinion(opinion: Opinion | Mapping[str, Any]) -> Opinion:
         problems.append(
             (key, "unknown field; expected strengths, problems, revisions, recommendation")
         )
-    texts: dict[str, str] = {}
-    for key in ("strengths", "problems", "revisions"):
-        value = data.get(key) or ""
-        if not isinstance(value, str):
-            problems.append((key, f"expected text, got {type(value).__name__}"))
-            continue
-        if len(value) > MAX_TEXT:
-            problems.append((key, f"longer than {MAX_TEXT} characters"))
-        texts[key] = value
+    texts = {key: data.get(key) or "" for key in ("strengths", "problems", "revisions")}
+    for key, value in texts.items():
+        fault = _text_fault(value, MAX_TEXT)
+        if fault is not None:
+            problems.append((key, fault[1]))
     rec = data.get("recommendation") or None
     if rec is not None and rec not in RECOMMENDATIONS:
-        problems.append(
-            ("recommendation", f"expected one of {', '.join(RECOMMENDATIONS)}, got {rec!r}")
-        )
+        problems.append(("recommendation", _not_a_recommendation(rec)))
     if problems:
         raise InputError("opinion", problems)
     return Opinion(texts["strengths"], texts["problems"], texts["revisions"], rec)
+
+
+def _not_a_recommendation(value: object) -> str:
+    return f"expected one of {', '.join(RECOMMENDATIONS)}, got {value!r}"
+
+
+def check_consensus(
+    *, opinion: object, majority: object, minority: object, recommendation: object
+) -> dict[str, Any]:
+    """The panel's consensus as the chair writes it: three texts (at most :data:`MAX_TEXT`
+    characters each, kept as written) and a recommendation (``None`` while undecided).
+
+    Raises
+    ------
+    InvalidField
+        A text that is not text or too long; an unknown recommendation (``bad_choice``).
+    """
+    texts = {"opinion": opinion, "majority": majority, "minority": minority}
+    for key, value in texts.items():
+        fault = _text_fault(value, MAX_TEXT)
+        if fault is not None:
+            _refuse(key, fault, MAX_TEXT)
+    if recommendation is not None and recommendation not in RECOMMENDATIONS:
+        raise InvalidField("recommendation", "bad_choice", _not_a_recommendation(recommendation))
+    return {**texts, "recommendation": recommendation}
 
 
 def check_complete(
@@ -389,6 +626,25 @@ def check_complete(
             ("opinion.revisions", "修改意见 is required when recommending after revision")
         )
     return missing
+
+
+def require_complete(
+    app_id: str,
+    criteria: Sequence[Criterion],
+    scores: Mapping[str, float],
+    weights: Mapping[str, Any] | None,
+    opinion: Opinion,
+) -> None:
+    """Refuse to submit an incomplete review (:func:`check_complete`).
+
+    Raises
+    ------
+    InputError
+        ``review of application <id>``, one line per thing missing.
+    """
+    missing = check_complete(criteria, scores, weights, opinion)
+    if missing:
+        raise InputError(f"review of application {app_id}", missing)
 
 
 def weighted_total(

@@ -207,6 +207,7 @@ def test_session_export_command(session, tmp_path, capsys):
     assert_safe(target, {"评分": {*HOSTILE_STRIPPED}, "评审意见": {"\t=1", "\r=1"}})
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not LIBREOFFICE and not IN_CI,
     reason="LibreOffice not installed (Debian: apt-get install libreoffice-calc-nogui)",

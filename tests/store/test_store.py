@@ -39,16 +39,7 @@ from tests.store_fixtures import (
     OPINION,
     PARK,
     application,
-    build_meeting,
 )
-
-
-@pytest.fixture
-def m(tmp_path):
-    meeting = build_meeting(tmp_path / "session")
-    yield meeting
-    meeting.store.close()
-
 
 # --- database, schema and migrations ------------------------------------------------------------
 
@@ -258,12 +249,12 @@ def test_same_content_from_excel_is_unchanged(m):
 
 
 def test_same_data():
-    from nzc_review.store.sqlite import _same_data
+    from nzc_review.store.sqlite.versions import same_data
 
-    assert _same_data({"a": [6, {"b": 1.5}]}, {"a": [6.0, {"b": 1.5}]})
-    assert not _same_data({"a": True}, {"a": 1})
-    assert not _same_data({"a": 1}, {"a": 1, "b": None})
-    assert not _same_data([1, 2], [1])
+    assert same_data({"a": [6, {"b": 1.5}]}, {"a": [6.0, {"b": 1.5}]})
+    assert not same_data({"a": True}, {"a": 1})
+    assert not same_data({"a": 1}, {"a": 1, "b": None})
+    assert not same_data([1, 2], [1])
 
 
 def test_import_invalid_file(m, write_app):

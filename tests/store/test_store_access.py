@@ -1,4 +1,5 @@
-"""Access rules of the review store (issue item 3): every rule, allowed and denied."""
+"""Access rules of the review store (:mod:`nzc_review.store.access`): every rule, allowed and
+denied."""
 
 from __future__ import annotations
 
@@ -15,15 +16,7 @@ from tests.store_fixtures import (
     OPINION,
     PARK,
     application,
-    build_meeting,
 )
-
-
-@pytest.fixture
-def m(tmp_path):
-    meeting = build_meeting(tmp_path / "session")
-    yield meeting
-    meeting.store.close()
 
 
 @contextmanager

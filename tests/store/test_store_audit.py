@@ -1,6 +1,6 @@
 """The audit trail: every change is a keyed hash-chained event; tampering is found and named.
 
-Tampering that needs the key, removed tail events and heads: tests/test_store_tamper.py.
+Tampering that needs the key, removed tail events and heads: tests/store/test_store_tamper.py.
 """
 
 from __future__ import annotations
@@ -11,10 +11,19 @@ import sqlite3
 import pytest
 
 from nzc_review.cli.main import main
-from nzc_review.store import DB_NAME, open_store
-from nzc_review.store.audit import GENESIS, canonical_json, event_hash, verify_chain
+from nzc_review.store import DB_NAME, AuditEvent, open_store
+from nzc_review.store.audit import EVENT_FIELDS, GENESIS, canonical_json, event_hash, verify_chain
 from nzc_review.store.keyfile import KEY_NAME, read_key
 from tests.store_fixtures import FULL_SCORES, OPINION, PARK, build_meeting
+
+
+def hashed_fields(event: AuditEvent, **changed) -> dict:
+    """The fields an event's hash is over, as stored (``before`` and ``after`` as canonical
+    JSON), with ``changed`` ones replaced."""
+    fields = {name: getattr(event, name) for name in EVENT_FIELDS if name != "hash"}
+    for name in ("before", "after"):
+        fields[name] = None if fields[name] is None else canonical_json(fields[name])
+    return {**fields, **changed}
 
 
 @pytest.fixture
@@ -53,19 +62,8 @@ def test_every_change_is_an_event(m):
 def test_event_hash_is_over_canonical_fields(m):
     e = m.store.events(m.op)[-1]
     key = read_key(m.dir / KEY_NAME)
-    fields = dict(
-        seq=e.seq,
-        at=e.at,
-        actor=e.actor,
-        actor_role=e.actor_role,
-        actor_name=e.actor_name,
-        entity=e.entity,
-        entity_id=e.entity_id,
-        action=e.action,
-        before=canonical_json(e.before),
-        after=canonical_json(e.after),
-        prev_hash=e.prev_hash,
-    )
+    fields = hashed_fields(e)
+    assert e.before is not None and e.after is not None
     assert event_hash(**fields, key=key) == e.hash
     assert event_hash(**fields) != e.hash  # plain SHA-256 without the key does not match
 
@@ -119,17 +117,7 @@ def test_tampered_event_with_recomputed_hash(m, with_key):
     conn.execute("DROP TRIGGER events_append_only_update")
     forged = canonical_json({"forged": True})
     new_hash = event_hash(
-        seq=target.seq,
-        at=target.at,
-        actor=target.actor,
-        actor_role=target.actor_role,
-        actor_name=target.actor_name,
-        entity=target.entity,
-        entity_id=target.entity_id,
-        action=target.action,
-        before=None,
-        after=forged,
-        prev_hash=target.prev_hash,
+        **hashed_fields(target, before=None, after=forged),
         key=read_key(m.dir / KEY_NAME) if with_key else None,
     )
     conn.execute(

@@ -15,9 +15,9 @@ import pytest
 from nzc_review.store import Actor, StoreBusy, create_session, open_store
 from tests.store_fixtures import FULL_SCORES, application
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="needs the fork start method"
-)
+)]
 
 PROCESSES = 20
 SAVES = 50

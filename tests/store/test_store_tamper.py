@@ -581,6 +581,7 @@ def test_unparseable_json_is_a_finding_or_one_sentence(m, tmp_path, capsys):
     assert not (tmp_path / "x.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_flipped_bytes_never_a_traceback_and_status_agrees_with_verify(tmp_path, capsys):
     """A byte flipped anywhere: no traceback in any command, and whenever ``audit verify``
     calls the file damaged, so does ``session status``."""

@@ -1,58 +1,55 @@
-"""The review store's vocabulary: roles, records, errors and the :class:`ReviewStore` interface.
+"""The review store's vocabulary and records: roles, criteria, and what every query returns.
 
-Everything a panel or a report touches is defined here, independent of the database behind
-it; :mod:`nzc_review.store.sqlite` is the embedded implementation. A server database can be
-added later as another class satisfying :class:`ReviewStore`, without touching the panels.
+Plain frozen dataclasses, independent of the database behind them
+(:mod:`nzc_review.store.interface` is what a store does with them; :mod:`nzc_review.store.sqlite`
+the embedded implementation).
 """
 
 from __future__ import annotations
 
 import getpass
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
 
-from nzc_review.errors import InputError, NzcError
+from nzc_review.store.rules import SessionRules
+
+if TYPE_CHECKING:
+    from nzc_review.mcda.recommendation import RecommendationRules
 
 __all__ = [
+    "APPLICATION_READER_ROLES",
+    "CONFLICT_BASIS_ZH",
     "CONFLICT_STATUS_ZH",
     "DEFAULT_CRITERIA",
+    "MANAGING_ROLES",
+    "READ_ALL_ROLES",
     "RECOMMENDATIONS",
     "RECOMMENDATION_ZH",
     "REVIEW_STATUS_ZH",
     "ROLES",
     "ROLE_ZH",
+    "SCORING_ROLES",
     "Actor",
     "ApplicationRecord",
     "ApplicationVersion",
     "Assignment",
     "AuditEvent",
-    "AuthenticationFailed",
     "Conflict",
-    "DatabaseDamaged",
     "Consensus",
     "Criterion",
     "Expert",
     "FinalizedFigures",
     "ImportResult",
-    "InvalidField",
     "NewExpert",
-    "NotFound",
     "Opinion",
-    "PermissionDenied",
     "Progress",
     "ProgressCell",
     "Review",
     "ReviewRound",
-    "ReviewStore",
     "SessionInfo",
-    "StoreBusy",
-    "StoreError",
     "VerifyResult",
-    "chair_scores",
-    "default_rules",
 ]
 
 # --------------------------------------------------------------------------------------
@@ -75,7 +72,7 @@ ROLE_ZH = {
 }
 
 #: Roles that may score: an expert always, the chair when the session's rule
-#: ``chair_scores`` says so (:func:`chair_scores`).
+#: ``chair_scores`` says so (:attr:`nzc_review.store.rules.SessionRules.chair_scores`).
 SCORING_ROLES = frozenset({"expert", "chair"})
 #: Roles that manage the session, the experts and conflicts of interest.
 MANAGING_ROLES = frozenset({"secretary", "operator"})
@@ -154,173 +151,6 @@ DEFAULT_CRITERIA: tuple[Criterion, ...] = tuple(
     )
 )
 
-
-def _default_bands() -> list[dict[str, Any]]:
-    from nzc_review.mcda.recommendation import DEFAULT_BANDS
-
-    return [
-        {
-            "code": b.code,
-            "label": b.label,
-            "lower": b.lower if math.isfinite(b.lower) else None,
-            "outcome": b.outcome,
-        }
-        for b in DEFAULT_BANDS
-    ]
-
-
-def default_rules() -> dict[str, Any]:
-    """The default session rules (a fresh dict).
-
-    ``expert_display``: how experts appear to other experts, on the projector and in reports
-    (``letters``: 专家A, 专家B, …; ``names``: their names). ``bands``: recommendation bands
-    (:data:`nzc_review.mcda.recommendation.DEFAULT_BANDS`; a ``lower`` of ``None`` is minus
-    infinity). ``trim``: how many highest/lowest totals the trimmed mean drops.
-    ``score_min``/``score_max``: the range of a criterion score. ``outlier_z``,
-    ``outlier_min_sd``, ``outlier_min_experts``: when the dashboard names an expert far from
-    the panel (本工具默认规则, :data:`nzc_review.meeting.figures.DEFAULT_OUTLIER_Z`).
-    ``chair_scores``: whether the chair also scores as a member of the panel (本工具默认规则:
-    ``False``; the work plan does not say, and a chair who presides and writes the consensus
-    usually does not score). With ``False`` the chair is not assigned, not counted in the
-    progress grid and never blocks finalizing (:func:`chair_scores`).
-    """
-    from nzc_review.meeting.figures import (
-        DEFAULT_OUTLIER_MIN_EXPERTS,
-        DEFAULT_OUTLIER_MIN_SD,
-        DEFAULT_OUTLIER_Z,
-    )
-
-    return {
-        "expert_display": "letters",
-        "bands": _default_bands(),
-        "trim": 1,
-        "score_min": 0.0,
-        "score_max": 100.0,
-        "outlier_z": DEFAULT_OUTLIER_Z,
-        "outlier_min_sd": DEFAULT_OUTLIER_MIN_SD,
-        "outlier_min_experts": DEFAULT_OUTLIER_MIN_EXPERTS,
-        "chair_scores": False,
-    }
-
-
-def chair_scores(rules: Mapping[str, Any]) -> bool:
-    """Does the chair score in a session with these rules (rule ``chair_scores``)?
-
-    A session created before the rule existed has no ``chair_scores``: its chair scored, and
-    keeps doing so (``True``); new sessions get the default ``False`` (:func:`default_rules`).
-    """
-    return bool(rules.get("chair_scores", True))
-
-
-# --------------------------------------------------------------------------------------
-# Errors
-# --------------------------------------------------------------------------------------
-
-
-class StoreError(NzcError):
-    """A review-store operation cannot be done (bad state, missing session, …).
-
-    Parameters
-    ----------
-    message:
-        The reason, in words (for the command line and logs).
-    code:
-        Machine-readable reason (``empty_consensus``, ``missing_reviews``, …) for panels to
-        say it in Chinese (:mod:`nzc_review.ui.refusals`); ``None`` when not given.
-    details:
-        What the message names (``missing=("专家B",)``, ``conflicts=(3,)``), for the same.
-    """
-
-    code: str | None = None
-
-    def __init__(self, message: str = "", *, code: str | None = None, **details: Any):
-        super().__init__(message)
-        self.code = code
-        self.details = details
-
-
-class InvalidField(InputError):
-    """A value the store refuses for one field (an empty reason, a text too long).
-
-    ``field`` names it (``reason``, ``note``, ``opinion``), ``code`` says why (``empty``,
-    ``too_long``, ``not_text``, ``bad_choice``) and ``limit`` the maximum length, so a panel
-    can say it in Chinese without reading the English message.
-    """
-
-    def __init__(self, field: str, code: str, message: str, *, limit: int | None = None):
-        self.field, self.code, self.limit = field, code, limit
-        super().__init__(field, message)
-
-
-class NotFound(StoreError):
-    """An expert, application, conflict or review that does not exist."""
-
-
-class StoreBusy(StoreError):
-    """The database stayed locked by other writers longer than the store waits."""
-
-
-class DatabaseDamaged(StoreError):
-    """The database file is damaged (SQLite reports it malformed, its integrity check fails,
-    or it holds text that is not UTF-8): one sentence naming the file."""
-
-
-#: Chinese wording of the reasons of :class:`PermissionDenied`, keyed by ``code``.
-DENIAL_REASONS_ZH = {
-    "bad_token": "访问令牌无效",
-    "inactive": "该账号已停用",
-    "role": "角色无此权限",
-    "not_own_record": "只能填写本人的评审记录",
-    "not_assigned": "未分配评审该申报",
-    "blind_review": "提交本人评分前不得查看其他专家的评分（背靠背评审）",
-    "conflict_of_interest": "存在利益冲突，须回避",
-    "locked": "评审记录已提交锁定，仅组长可退回修改",
-    "finalized": "该申报评审已定稿，不可修改",
-    "declared_conflict": "本人申报的利益冲突不可豁免",
-    "chair_not_scoring": "按本评审会的规则，组长不评分",
-    "scores_hidden": "秘书在申报定稿后才能查看评分和评审意见",
-    "not_revisable": "该申报已定稿，且专家组结论不是“修改完善后推荐”，不接受修改稿",
-}
-
-
-class PermissionDenied(StoreError):
-    """An actor tried something the access rules forbid.
-
-    Parameters
-    ----------
-    who:
-        The actor, as shown to people (``专家B 王五 (expert #2, expert)``).
-    action:
-        What was attempted (``save scores``).
-    target:
-        What it was attempted on (``application HC-2024-YQ-001``).
-    reason:
-        Why not, in words (English).
-    code:
-        Machine-readable reason, a key of :data:`DENIAL_REASONS_ZH` (``blind_review``,
-        ``conflict_of_interest``, ``finalized``, …), for panels to translate.
-    """
-
-    def __init__(self, who: str, action: str, target: str, reason: str, code: str):
-        self.who = who
-        self.action = action
-        self.target = target
-        self.reason = reason
-        super().__init__(
-            f"permission denied: {who} may not {action} ({target}): {reason}", code=code
-        )
-
-    @property
-    def message_zh(self) -> str:
-        """The denial in Chinese, for the panels."""
-        why = DENIAL_REASONS_ZH.get(self.code, self.reason)
-        return f"无权操作：{self.who} — {self.target}：{why}"
-
-
-class AuthenticationFailed(PermissionDenied):
-    """A token that belongs to nobody (or to a deactivated expert)."""
-
-
 # --------------------------------------------------------------------------------------
 # Records
 # --------------------------------------------------------------------------------------
@@ -377,7 +207,11 @@ class Actor:
 
 @dataclass(frozen=True)
 class SessionInfo:
-    """A review session (评审会): one per session folder."""
+    """A review session (评审会): one per session folder.
+
+    ``rules`` is the session's rules as stored (plain JSON, as written at creation);
+    :attr:`session_rules` is the same checked and typed, for reading a rule.
+    """
 
     name: str
     date: str | None
@@ -387,6 +221,18 @@ class SessionInfo:
     created_at: str
     schema_version: int
 
+    @cached_property
+    def session_rules(self) -> SessionRules:
+        """The rules as :class:`~nzc_review.store.rules.SessionRules` (a rule the session
+        does not store takes its default; :meth:`SessionRules.from_stored`).
+
+        Raises
+        ------
+        InputError
+            A stored rule the checks refuse (:func:`nzc_review.store.validate.check_rules`).
+        """
+        return SessionRules.from_stored(self.rules)
+
     def criterion(self, key: str) -> Criterion | None:
         """The criterion with this id or Chinese name."""
         for c in self.criteria:
@@ -394,21 +240,9 @@ class SessionInfo:
                 return c
         return None
 
-    def recommendation_rules(self):
+    def recommendation_rules(self) -> RecommendationRules:
         """The session's bands as :class:`nzc_review.mcda.recommendation.RecommendationRules`."""
-        from nzc_review.mcda.recommendation import Band, RecommendationRules
-
-        bands = tuple(
-            Band(
-                b["code"], b["label"], -math.inf if b["lower"] is None else b["lower"], b["outcome"]
-            )
-            for b in self.rules.get("bands") or _default_bands()
-        )
-        return RecommendationRules(
-            bands=bands,
-            min_score=float(self.rules.get("score_min", 0.0)),
-            max_score=float(self.rules.get("score_max", 100.0)),
-        )
+        return self.session_rules.recommendation_rules()
 
 
 @dataclass(frozen=True)
@@ -807,103 +641,3 @@ class VerifyResult:
     def anchor(self) -> str:
         """The head to write down: ``<events>:<hash>`` (``nzc-review audit verify --head``)."""
         return f"{self.events}:{self.head}"
-
-
-# --------------------------------------------------------------------------------------
-# The interface
-# --------------------------------------------------------------------------------------
-
-
-@runtime_checkable
-class ReviewStore(Protocol):
-    """What panels, reports and the command line use. Every method takes the acting
-    :class:`Actor` and enforces the access rules (:mod:`nzc_review.store.access`);
-    a violation raises :class:`PermissionDenied`. Every change writes an audit event in
-    the same transaction."""
-
-    location: Path
-
-    # session & people
-    def session(self, actor: Actor) -> SessionInfo: ...
-    def authenticate(self, token: str) -> Actor: ...
-    def add_expert(
-        self,
-        actor: Actor,
-        *,
-        name: str,
-        organisation: str,
-        role: str = "expert",
-        title: str | None = None,
-        field: str | None = None,
-        county: str | None = None,
-    ) -> NewExpert: ...
-    def reset_token(self, actor: Actor, expert_id: int) -> NewExpert: ...
-    def set_active(self, actor: Actor, expert_id: int, active: bool) -> Expert: ...
-    def experts(self, actor: Actor) -> list[Expert]: ...
-
-    # applications & assignments
-    def import_application(
-        self, actor: Actor, application: Any, *, content_sha256: str, source_name: str
-    ) -> ImportResult: ...
-    def applications(self, actor: Actor) -> list[ApplicationRecord]: ...
-    def versions(self, actor: Actor, app_id: str | None = None) -> list[ApplicationVersion]: ...
-    def application_snapshot(
-        self, actor: Actor, app_id: str, version: int | None = None
-    ) -> dict[str, Any]: ...
-    def assign(
-        self,
-        actor: Actor,
-        expert_ids: Sequence[int] | None = None,
-        app_ids: Sequence[str] | None = None,
-    ) -> int: ...
-    def assignments(self, actor: Actor) -> list[Assignment]: ...
-
-    # conflicts of interest
-    def conflicts(self, actor: Actor, *, status: str | None = None) -> list[Conflict]: ...
-    def declare_conflict(
-        self, actor: Actor, app_id: str, reason: str, *, expert_id: int | None = None
-    ) -> Conflict: ...
-    def decide_conflict(
-        self, actor: Actor, conflict_id: int, decision: str, reason: str
-    ) -> Conflict: ...
-
-    # reviews
-    def save_draft(
-        self,
-        actor: Actor,
-        app_id: str,
-        *,
-        weights: Mapping[str, Any] | None = None,
-        scores: Mapping[str, Any] | None = None,
-        opinion: Opinion | Mapping[str, Any] | None = None,
-    ) -> Review: ...
-    def submit(self, actor: Actor, app_id: str) -> Review: ...
-    def my_review(self, actor: Actor, app_id: str) -> Review | None: ...
-    def scores_for(self, actor: Actor, app_id: str) -> list[Review]: ...
-    def reviews(self, actor: Actor, app_id: str | None = None) -> list[Review]: ...
-    def reopen(self, actor: Actor, expert_id: int, app_id: str, reason: str) -> Review: ...
-    def progress(self, actor: Actor) -> Progress: ...
-
-    # consensus & finalization
-    def set_consensus(
-        self,
-        actor: Actor,
-        app_id: str,
-        *,
-        opinion: str,
-        recommendation: str | None,
-        majority: str = "",
-        minority: str = "",
-    ) -> Consensus: ...
-    def consensus(self, actor: Actor, app_id: str) -> Consensus | None: ...
-    def finalize(
-        self, actor: Actor, app_id: str, *, note: str | None = None
-    ) -> ApplicationRecord: ...
-    def finalized_figures(self, actor: Actor, app_id: str) -> FinalizedFigures | None: ...
-    def rounds(self, actor: Actor, app_id: str) -> list[ReviewRound]: ...
-
-    # audit
-    def events(self, actor: Actor, *, limit: int | None = None) -> list[AuditEvent]: ...
-    def verify(self, actor: Actor, *, head: str | None = None) -> VerifyResult: ...
-    def audit_head(self, actor: Actor) -> str: ...
-    def close(self) -> None: ...
