@@ -26,19 +26,14 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from nzc_review.errors import NzcError
+from nzc_review.errors import FieldError
 from nzc_review.evaluation.derive import latest_accounted_year
 from nzc_review.evaluation.forecast import denominator, project_effects, required_reductions
 from nzc_review.policy.application import Application
 
 
-class RiskModelError(NzcError, ValueError):
+class RiskModelError(FieldError, ValueError):
     """A :class:`RiskModel` that cannot be simulated; ``name`` is the field."""
-
-    def __init__(self, message: str, *, name: str, value: object = None):
-        self.name = name
-        self.value = value
-        super().__init__(f"{name}: {message}")
 
 
 def _whole(value: object) -> bool:
@@ -80,14 +75,12 @@ class RiskModel:
     def __post_init__(self) -> None:
         if not _whole(self.draws) or self.draws < 1:
             raise RiskModelError(
-                f"must be a whole number of at least 1, got {self.draws!r}",
+                "must be a whole number of at least 1",
                 name="draws",
                 value=self.draws,
             )
         if not _whole(self.seed):
-            raise RiskModelError(
-                f"must be a whole number, got {self.seed!r}", name="seed", value=self.seed
-            )
+            raise RiskModelError("must be a whole number", name="seed", value=self.seed)
         if len(self.delay_years) == 0 or len(self.delay_years) != len(self.delay_probabilities):
             raise RiskModelError(
                 "delay_years and delay_probabilities must be non-empty and of the same length",
@@ -96,36 +89,35 @@ class RiskModel:
         for i, y in enumerate(self.delay_years):
             if not _whole(y) or y < 0:
                 raise RiskModelError(
-                    f"a delay must be a whole number of years of at least 0, got {y!r}",
+                    "a delay must be a whole number of years of at least 0",
                     name=f"delay_years[{i}]",
                     value=y,
                 )
         for i, p in enumerate(self.delay_probabilities):
             if not _finite(p) or p < 0:
                 raise RiskModelError(
-                    f"must be a finite number of at least 0, got {p!r}",
+                    "must be a finite number of at least 0",
                     name=f"delay_probabilities[{i}]",
                     value=p,
                 )
         if not np.isclose(sum(self.delay_probabilities), 1.0):
             raise RiskModelError(
-                f"must sum to 1, got {sum(self.delay_probabilities):g}",
+                "must sum to 1",
                 name="delay_probabilities",
+                value=float(sum(self.delay_probabilities)),
             )
         for key in ("delivery_low", "delivery_mode", "delivery_high", "growth_sd"):
             value = getattr(self, key)
             if not _finite(value):
-                raise RiskModelError(f"must be a finite number, got {value!r}", name=key, value=value)
+                raise RiskModelError("must be a finite number", name=key, value=value)
         if not 0 <= self.delivery_low <= self.delivery_mode <= self.delivery_high:
             raise RiskModelError(
-                "delivered fractions must satisfy 0 ≤ low ≤ mode ≤ high, got "
-                f"{self.delivery_low:g}, {self.delivery_mode:g}, {self.delivery_high:g}",
+                "delivered fractions must satisfy 0 ≤ low ≤ mode ≤ high",
                 name="delivery_low",
+                value=(self.delivery_low, self.delivery_mode, self.delivery_high),
             )
         if self.growth_sd < 0:
-            raise RiskModelError(
-                f"must be at least 0, got {self.growth_sd!r}", name="growth_sd", value=self.growth_sd
-            )
+            raise RiskModelError("must be at least 0", name="growth_sd", value=self.growth_sd)
 
     def describe_zh(self) -> str:
         delays = "，".join(

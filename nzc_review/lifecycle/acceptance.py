@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from nzc_review.errors import NzcError
+from nzc_review.errors import FieldError
 from nzc_review.evaluation.accounting import Accounting, account_carbon
 from nzc_review.evaluation.compliance import MET, MISSING, NEEDS_REVIEW, NOT_MET, STATUS_ZH, judge
 from nzc_review.evaluation.derive import Derived, derived_current, reduction_pct
@@ -60,12 +60,8 @@ PROJECT_STATUS_ZH = {"done": "按期完成", "late": "逾期完成", "not_done":
                      "unreported": "未报告"}
 
 
-class RulesError(NzcError, ValueError):
-    """Bad acceptance or monitoring rules; ``name`` is the field."""
-
-    def __init__(self, message: str, *, name: str | None = None):
-        self.name = name
-        super().__init__(f"{name}: {message}" if name else message)
+class RulesError(FieldError, ValueError):
+    """Bad acceptance or monitoring rules; ``name`` is the field (``weights.core``)."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +77,11 @@ class ScoreWeights:
         values = asdict(self)
         for name, value in values.items():
             if not math.isfinite(value) or value < 0:
-                raise RulesError("expected a number of at least 0", name=f"weights.{name}")
-        if abs(sum(values.values()) - 100.0) > 1e-6:
-            raise RulesError(f"the weights must add up to 100, got {sum(values.values()):g}",
-                             name="weights")
+                raise RulesError("expected a number of at least 0", name=f"weights.{name}",
+                                 value=value)
+        total = sum(values.values())
+        if abs(total - 100.0) > 1e-6:
+            raise RulesError("the weights must add up to 100", name="weights", value=total)
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,7 @@ class AcceptanceRules:
         for name in ("target_miss_credit", "completion_share"):
             value = getattr(self, name)
             if not 0 <= value <= 1:
-                raise RulesError(f"expected a share between 0 and 1, got {value:g}", name=name)
+                raise RulesError("expected a share between 0 and 1", name=name, value=value)
         if not self.bands:
             raise RulesError("at least one grade band is needed", name="bands")
         lowers = [b.lower for b in self.bands]
@@ -139,7 +136,7 @@ class AcceptanceRules:
         if self.pass_score is None and not any(b.code == "pass" for b in self.bands):
             raise RulesError("give pass_score, or a band coded 'pass'", name="pass_score")
         if self.tolerance_pct < 0:
-            raise RulesError("expected at least 0", name="tolerance_pct")
+            raise RulesError("expected at least 0", name="tolerance_pct", value=self.tolerance_pct)
 
     @property
     def threshold(self) -> float:

@@ -25,26 +25,28 @@ Both sections are optional; a key left out keeps its default (``docs/lifecycle.m
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from nzc_review.errors import InputError
-from nzc_review.lifecycle.acceptance import AcceptanceRules, RulesError, ScoreWeights
+from nzc_review.errors import FieldError, InputError
+from nzc_review.lifecycle.acceptance import AcceptanceRules, ScoreWeights
 from nzc_review.lifecycle.monitor import MonitorRules
-from nzc_review.mcda.recommendation import Band, RecommendationError
+from nzc_review.mcda.recommendation import Band
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _Weights(_Model):
-    core: float = 50.0
-    other: float = 20.0
-    projects: float = 20.0
-    accounting: float = 10.0
+#: The ``weights`` block: the fields and defaults of :class:`ScoreWeights`, read from it.
+_Weights = create_model(
+    "_Weights",
+    __base__=_Model,
+    **{f.name: (float, f.default) for f in dataclasses.fields(ScoreWeights)},
+)
 
 
 class _Band(_Model):
@@ -90,7 +92,8 @@ def rules_from_mapping(data: object, source: str = "rules"
     Raises
     ------
     InputError
-        naming the source and the field.
+        naming the source and the field (``acceptance.weights.core``), read from the
+        :class:`~nzc_review.errors.FieldError` the rules raise.
     """
     if data is None:
         data = {}
@@ -125,12 +128,9 @@ def rules_from_mapping(data: object, source: str = "rules"
             if "enabled" in given:
                 given["enabled"] = tuple(given["enabled"])
             monitor = MonitorRules(**given)
-    except RulesError as exc:
-        raise InputError(source, [(f"{section}.{exc.name}" if exc.name else section,
-                                   str(exc).split(": ", 1)[-1])]) from None
-    except RecommendationError as exc:
-        raise InputError(source, [(f"{section}.{exc.name}" if exc.name else section,
-                                   str(exc).split(": ", 1)[-1])]) from None
+    except FieldError as exc:  # RulesError, or McdaError from a band
+        where = f"{section}.{exc.name}" if exc.name else section
+        raise InputError(source, [(where, exc.detail)]) from None
     return acceptance, monitor
 
 

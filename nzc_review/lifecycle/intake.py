@@ -30,6 +30,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from nzc_review.errors import InputError
+from nzc_review.files.discover import discover
 from nzc_review.intake import load_application, translate_errors, validate_application
 from nzc_review.intake.text import read_json, read_yaml
 from nzc_review.lifecycle.model import (
@@ -363,24 +364,6 @@ register_format(DISCLOSURE_FORMAT, validate_disclosure)
 # --- many files ------------------------------------------------------------------------------
 
 
-def discover(inputs: Iterable[str | Path]) -> list[Path]:
-    """Files named directly, and the lifecycle files found in folders (recursively), once each."""
-    found: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found.extend(sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in LIFECYCLE_SUFFIXES
-                and not p.name.startswith((".", "~$"))))
-        else:
-            found.append(path)
-    unique: dict[Path, None] = {}
-    for p in found:
-        unique.setdefault(p.resolve() if p.exists() else p, None)
-    return list(unique)
-
-
 IDENTITY_FIELDS = ("id", "pilot_type", "base_year")
 
 
@@ -437,7 +420,7 @@ def load_histories(inputs: Iterable[str | Path]) -> list[PilotHistory]:
         for the first file that is invalid or not a disclosure; all of them are read first and
         their problems reported together.
     """
-    paths = discover(inputs)
+    paths = discover(inputs, LIFECYCLE_SUFFIXES)
     if not paths:
         raise InputError("input", "no disclosure files found (expected "
                                   + ", ".join(LIFECYCLE_SUFFIXES) + ")")

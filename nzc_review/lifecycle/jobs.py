@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nzc_review.errors import InputError
+from nzc_review.files.resources import notebook
 from nzc_review.lifecycle.intake import (
     AcceptanceCase,
     PilotHistory,
@@ -27,11 +28,10 @@ from nzc_review.lifecycle.intake import (
     load_histories,
 )
 from nzc_review.runner.jobs import NotebookJob
-from nzc_review.runner.render import NOTEBOOKS_DIR
 
-ACCEPTANCE_NOTEBOOK = NOTEBOOKS_DIR / "acceptance_report.ipynb"
-DISCLOSURE_NOTEBOOK = NOTEBOOKS_DIR / "disclosure_report.ipynb"
-MONITOR_NOTEBOOK = NOTEBOOKS_DIR / "monitor_dashboard.ipynb"
+ACCEPTANCE_NOTEBOOK = notebook("acceptance_report.ipynb")
+DISCLOSURE_NOTEBOOK = notebook("disclosure_report.ipynb")
+MONITOR_NOTEBOOK = notebook("monitor_dashboard.ipynb")
 
 
 def _abs(path: str | Path | None) -> str | None:

@@ -48,6 +48,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -74,6 +75,12 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def _at_most(limit: str, what: str) -> BeforeValidator:
+    """A list or mapping of at most the active input limit ``limit`` entries
+    (:mod:`nzc_review.limits`, checked before its entries are validated)."""
+    return BeforeValidator(lambda v: limits.check_count(v, getattr(limits.active(), limit), what))
+
+
 class ReportedValue(_Model):
     """A value reached (验收实际值) or disclosed (披露值) for one indicator, with its evidence.
 
@@ -89,6 +96,10 @@ class ReportedValue(_Model):
     note: str | None = None
 
     _finite = field_validator("value", "benchmark")(classmethod(lambda cls, v: finite_number(v)))
+
+
+#: Values per indicator code, at most ``limits.indicators`` of them.
+IndicatorValues = Annotated[dict[str, ReportedValue], _at_most("indicators", "indicators")]
 
 
 # --- nzc-acceptance/1 ------------------------------------------------------------------------
@@ -134,22 +145,14 @@ class Acceptance(_Model):
     submitted_on: str | None = None
     achieved_year: Year
     summary: str | None = None
-    achieved: dict[str, ReportedValue] = Field(default_factory=dict)
-    key_projects: list[ProjectOutcome] = Field(default_factory=list)
+    achieved: IndicatorValues = Field(default_factory=dict)
+    key_projects: Annotated[
+        list[ProjectOutcome], _at_most("key_projects", "key projects")
+    ] = Field(default_factory=list)
     profile: dict[Year, Profile] = Field(default_factory=dict)
     emissions_tco2: dict[Year, Tco2] = Field(default_factory=dict)
     energy: dict[Year, Energy] = Field(default_factory=dict)
     disclosures: dict[Year, str] = Field(default_factory=dict)
-
-    @field_validator("achieved", mode="before")
-    @classmethod
-    def _few_indicators(cls, v: object) -> object:
-        return limits.check_count(v, limits.active().indicators, "indicators")
-
-    @field_validator("key_projects", mode="before")
-    @classmethod
-    def _few_projects(cls, v: object) -> object:
-        return limits.check_count(v, limits.active().key_projects, "key projects")
 
 
 # --- nzc-disclosure/1 ------------------------------------------------------------------------
@@ -184,15 +187,10 @@ class DisclosureYear(_Model):
     emissions_tco2: Tco2
     energy: Energy | None = None
     profile: Profile | None = None
-    indicators: dict[str, ReportedValue] = Field(default_factory=dict)
+    indicators: IndicatorValues = Field(default_factory=dict)
     published_on: str | None = None
     published_at: str | None = None
     note: str | None = None
-
-    @field_validator("indicators", mode="before")
-    @classmethod
-    def _few_indicators(cls, v: object) -> object:
-        return limits.check_count(v, limits.active().indicators, "indicators")
 
 
 class Disclosure(_Model):

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nzc_review.errors import NzcError
+from nzc_review.mcda import checks
+from nzc_review.mcda.checks import McdaError
 
 __all__ = [
     "ICC_KINDS",
@@ -39,7 +40,6 @@ __all__ = [
     "ExpertFlag",
     "ICCAnova",
     "KendallW",
-    "PanelError",
     "PanelSummary",
     "ScoreStats",
     "calibrate_bias",
@@ -54,68 +54,9 @@ __all__ = [
 ]
 
 
-class PanelError(NzcError, ValueError):
-    """Bad input to a panel statistic; ``name`` is the argument, ``value`` the culprit."""
-
-    def __init__(self, message: str, *, name: str | None = None, value: object = None):
-        self.name = name
-        self.value = value
-        super().__init__(f"{name}: {message}" if name else message)
-
-
-def _array(
-    x: ArrayLike, name: str, *, ndim: int | tuple[int, ...] | None = None, allow_nan: bool = False
-) -> NDArray[np.float64]:
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise PanelError(f"not numeric ({exc})", name=name) from None
-    dims = (ndim,) if isinstance(ndim, int) else ndim
-    if dims is not None and arr.ndim not in dims:
-        raise PanelError(
-            f"expected {' or '.join(f'{d}-D' for d in dims)} data, got shape {arr.shape}", name=name
-        )
-    if arr.size == 0:
-        raise PanelError("is empty", name=name)
-    bad = np.isinf(arr) if allow_nan else ~np.isfinite(arr)
-    if bad.any():
-        where = [int(i) for i in np.argwhere(bad)[0]]
-        what = "infinite values are" if allow_nan else "NaN or infinite values are"
-        raise PanelError(
-            f"{what} not allowed here", name=f"{name}{where}", value=float(arr[tuple(where)])
-        )
-    return arr
-
-
-def _expert_weights(w: ArrayLike, k: int, name: str = "expert_weights") -> NDArray[np.float64]:
-    arr = _array(w, name, ndim=1)
-    if arr.shape[0] != k:
-        raise PanelError(f"expected {k} weights (one per expert), got {arr.shape[0]}", name=name)
-    if (arr < 0).any():
-        i = int(np.argmax(arr < 0))
-        raise PanelError("weights must not be negative", name=f"{name}[{i}]", value=float(arr[i]))
-    if arr.sum() <= 0:
-        raise PanelError("weights are all zero", name=name)
-    return arr / arr.sum()
-
-
 # --------------------------------------------------------------------------------------
 # Central scores
 # --------------------------------------------------------------------------------------
-
-
-def _trim(trim: object) -> int:
-    """``trim`` as a whole number of at least 0 (``1.0`` is 1; ``1.5``, ``True``, ``"1"`` are
-    refused)."""
-    if isinstance(trim, bool | np.bool_) or not isinstance(trim, int | float | np.integer | np.floating):
-        raise PanelError(
-            f"must be a whole number of at least 0, got {trim!r}", name="trim", value=trim
-        )
-    if not (np.isfinite(trim) and float(trim).is_integer() and trim >= 0):
-        raise PanelError(
-            f"must be a whole number of at least 0, got {trim!r}", name="trim", value=trim
-        )
-    return int(trim)
 
 
 def trimmed_mean(scores: ArrayLike, trim: int = 1) -> float:
@@ -126,27 +67,22 @@ def trimmed_mean(scores: ArrayLike, trim: int = 1) -> float:
 
     Raises
     ------
-    PanelError
+    McdaError
         Fewer than ``2 * trim + 1`` scores, NaN, not 1-D, or ``trim`` not a whole number of
         at least 0.
     """
-    s = _array(scores, "scores", ndim=1)
-    trim = _trim(trim)
-    need = 2 * trim + 1
-    if s.shape[0] < need:
-        raise PanelError(
-            f"a trimmed mean dropping {trim} highest and {trim} lowest needs "
-            f"at least {need} experts, got {s.shape[0]}",
-            name="scores",
-        )
+    s = checks.float_array(scores, "scores", ndim=1)
+    trim = checks.whole_number(trim, "trim")
+    method = f"a trimmed mean dropping {trim} highest and {trim} lowest"
+    checks.at_least(s.shape[0], 2 * trim + 1, "scores", "experts", method)
     s = np.sort(s)
     return float(s[trim : s.shape[0] - trim].mean())
 
 
 def weighted_mean(scores: ArrayLike, expert_weights: ArrayLike) -> float:
     """Expert-weighted mean ``sum_e lambda_e s_e / sum_e lambda_e``."""
-    s = _array(scores, "scores", ndim=1)
-    w = _expert_weights(expert_weights, s.shape[0])
+    s = checks.float_array(scores, "scores", ndim=1)
+    w = checks.weights(expert_weights, s.shape[0], "expert_weights", per="one per expert")
     return float(w @ s)
 
 
@@ -216,29 +152,23 @@ def summarize(
     trim:
         How many highest and lowest to drop for the trimmed mean.
     """
-    s = _array(scores, "scores", ndim=2)
-    trim = _trim(trim)
+    s = checks.float_array(scores, "scores", ndim=2, layout="experts x criteria")
+    trim = checks.whole_number(trim, "trim")
     e, c = s.shape
-    lam = np.full(e, 1.0 / e) if expert_weights is None else _expert_weights(expert_weights, e)
+    lam = (
+        np.full(e, 1.0 / e)
+        if expert_weights is None
+        else checks.weights(expert_weights, e, "expert_weights", per="one per expert")
+    )
     if criteria_weights is None:
         totals = s.sum(axis=1)
     else:
-        cw = _array(criteria_weights, "criteria_weights", ndim=(1, 2))
-        if cw.shape not in ((c,), (e, c)):
-            raise PanelError(
-                f"expected shape ({c},) or ({e}, {c}), got {cw.shape}", name="criteria_weights"
-            )
-        if (cw < 0).any():
-            raise PanelError("weights must not be negative", name="criteria_weights")
-        cw = np.broadcast_to(cw, (e, c))
-        rs = cw.sum(axis=1, keepdims=True)
-        if (rs <= 0).any():
-            raise PanelError(
-                "a row of criteria weights is all zero",
-                name="criteria_weights",
-                value=int(np.argmax(rs.ravel() <= 0)),
-            )
-        totals = ((cw / rs) * s).sum(axis=1)
+        cw = checks.float_array(criteria_weights, "criteria_weights", ndim=(1, 2))
+        if cw.ndim == 1:
+            cw = checks.weights(cw, c, "criteria_weights")[None, :]
+        else:
+            cw = checks.weight_rows(cw, c, "criteria_weights", rows=e, layout="experts x criteria")
+        totals = (cw * s).sum(axis=1)
     return PanelSummary(
         criteria=tuple(_stats(s[:, j], lam, trim) for j in range(c)),
         total=_stats(totals, lam, trim),
@@ -291,28 +221,25 @@ def calibrate_bias(scores: ArrayLike) -> BiasCalibration:
 
     Raises
     ------
-    PanelError
+    McdaError
         Fewer than 2 experts or 2 applications, infinite values, an expert with no
         scores, or an application scored by fewer than 2 experts.
     """
-    s = _array(scores, "scores", ndim=tuple(range(2, 8)), allow_nan=True)
-    if s.shape[0] < 2 or s.shape[1] < 2:
-        raise PanelError(
-            f"bias calibration needs at least 2 experts and 2 applications, got shape {s.shape}",
-            name="scores",
-        )
+    s = checks.float_array(scores, "scores", ndim=tuple(range(2, 8)), allow_nan=True)
+    checks.at_least(s.shape[0], 2, "scores", "experts", "bias calibration")
+    checks.at_least(s.shape[1], 2, "scores", "applications", "bias calibration")
     present = ~np.isnan(s)
     per_app = present.sum(axis=0)
     if (per_app < 2).any():
         where = [int(i) for i in np.argwhere(per_app < 2)[0]]
-        raise PanelError(
+        raise McdaError(
             "an application scored by fewer than 2 experts cannot be compared",
             name=f"scores[:, {where[0]}]",
         )
     per_expert = present.sum(axis=1)
     if (per_expert == 0).any():
         i = int(np.argwhere(per_expert == 0)[0][0])
-        raise PanelError("an expert with no scores", name=f"scores[{i}]")
+        raise McdaError("an expert with no scores", name=f"scores[{i}]")
     app_mean = np.nanmean(s, axis=0)
     dev = s - app_mean
     bias = np.nanmean(dev, axis=1)
@@ -358,15 +285,13 @@ def kendall_w(ratings: ArrayLike, ties: bool = True) -> KendallW:
 
     Raises
     ------
-    PanelError
+    McdaError
         Fewer than 2 raters or 2 items, NaN, or every rater tying every item.
     """
-    x = _array(ratings, "ratings", ndim=2)
+    x = checks.float_array(ratings, "ratings", ndim=2, layout="raters x items")
     m, n = x.shape
-    if m < 2 or n < 2:
-        raise PanelError(
-            f"Kendall's W needs at least 2 raters and 2 items, got {m} x {n}", name="ratings"
-        )
+    checks.at_least(m, 2, "ratings", "raters", "Kendall's W")
+    checks.at_least(n, 2, "ratings", "items", "Kendall's W")
     from scipy import stats  # here, not at import: 1.5 s of a panel kernel's start
 
     r = stats.rankdata(x, axis=1)
@@ -380,7 +305,7 @@ def kendall_w(ratings: ArrayLike, ties: bool = True) -> KendallW:
             t_total += float((counts**3 - counts).sum())
     denom = m * m * (n**3 - n) - m * t_total
     if denom <= 0:
-        raise PanelError(
+        raise McdaError(
             "every rater gave every item the same score; W is undefined", name="ratings"
         )
     w = 12.0 * s / denom
@@ -452,27 +377,26 @@ def krippendorff_alpha(data: ArrayLike, level: str = "interval") -> float:
 
     Raises
     ------
-    PanelError
+    McdaError
         Unknown level, no unit with two values, only one distinct value (alpha is 0/0),
         infinite values, negative values at ratio level.
     """
     key = str(level).lower()
-    if key not in ALPHA_METRICS:
-        raise PanelError(f"level must be one of {sorted(ALPHA_METRICS)}", name="level", value=level)
-    x = _array(data, "data", ndim=2, allow_nan=True)
+    checks.one_of(key, ALPHA_METRICS, "level", "level of measurement")
+    x = checks.float_array(data, "data", ndim=2, layout="raters x units", allow_nan=True)
     present = ~np.isnan(x)
     m_u = present.sum(axis=0)
     pairable = m_u >= 2
     if not pairable.any():
-        raise PanelError("no unit has values from at least two raters", name="data")
+        raise McdaError("no unit has values from at least two raters", name="data")
     x = x[:, pairable]
     present = present[:, pairable]
     m_u = m_u[pairable].astype(float)
     values = np.unique(x[present])
     if key == "ratio" and (values < 0).any():
-        raise PanelError("ratio data cannot be negative", name="data", value=float(values[0]))
+        raise McdaError("ratio data cannot be negative", name="data", value=float(values[0]))
     if values.shape[0] < 2:
-        raise PanelError("all values are identical; alpha is undefined (no variation)", name="data")
+        raise McdaError("all values are identical; alpha is undefined (no variation)", name="data")
     n_units, n_vals = x.shape[1], values.shape[0]
     unit_idx = np.broadcast_to(np.arange(n_units), x.shape)[present]
     val_idx = np.searchsorted(values, x[present])
@@ -486,7 +410,7 @@ def krippendorff_alpha(data: ArrayLike, level: str = "interval") -> float:
     d_o = (o * delta2).sum()
     d_e = (np.outer(n_c, n_c) * delta2).sum()
     if d_e <= 0:
-        raise PanelError("expected disagreement is zero; alpha is undefined", name="data")
+        raise McdaError("expected disagreement is zero; alpha is undefined", name="data")
     return float(1.0 - (n - 1.0) * d_o / d_e)
 
 
@@ -519,10 +443,10 @@ def icc_anova(scores: ArrayLike) -> ICCAnova:
     ``BMS = SS_targets/(n-1)``, ``WMS = SS_within/(n(k-1))``, ``JMS = SS_judges/(k-1)``,
     ``EMS = SS_error/((n-1)(k-1))``.
     """
-    x = _array(scores, "scores", ndim=2)
+    x = checks.float_array(scores, "scores", ndim=2, layout="targets x raters")
     n, k = x.shape
-    if n < 2 or k < 2:
-        raise PanelError(f"ICC needs at least 2 targets and 2 raters, got {n} x {k}", name="scores")
+    checks.at_least(n, 2, "scores", "targets", "the ICC")
+    checks.at_least(k, 2, "scores", "raters", "the ICC")
     gm = x.mean()
     ss_total = float(((x - gm) ** 2).sum())
     ss_rows = float(k * ((x.mean(axis=1) - gm) ** 2).sum())
@@ -588,9 +512,7 @@ def _icc_key(kind: str) -> str:
     k = aliases.get(k, k)
     key = f"ICC({k})".replace("K", "k")
     if key not in ICC_KINDS:
-        raise PanelError(
-            f"unknown ICC kind {kind!r}; one of {list(ICC_KINDS)}", name="kind", value=kind
-        )
+        raise McdaError(f"unknown ICC kind; one of {list(ICC_KINDS)}", name="kind", value=kind)
     return key
 
 
@@ -614,7 +536,7 @@ def icc(scores: ArrayLike, kind: str = "ICC(2,1)") -> float:
         ``"ICC(1,1)"``, ``"ICC(2,1)"``, ``"ICC(3,1)"``, ``"ICC(1,k)"``, ``"ICC(2,k)"`` or
         ``"ICC(3,k)"`` (short forms ``"ICC2"``, ``"ICC2k"`` accepted).
 
-    A form whose denominator is zero is undefined and raises :class:`PanelError` rather
+    A form whose denominator is zero is undefined and raises :class:`McdaError` rather
     than dividing by zero: every ``k`` form and ``ICC(3,1)`` when all targets have the same
     mean score and no residual (e.g. identical rows), ``ICC(1,k)`` and ``ICC(3,k)`` whenever
     all targets share a mean. Sums of squares within ``1e-10`` of the total are taken as
@@ -625,14 +547,14 @@ def icc(scores: ArrayLike, kind: str = "ICC(2,1)") -> float:
 
     Raises
     ------
-    PanelError
+    McdaError
         Unknown kind, NaN, fewer than 2 targets or raters, no variance at all, or a form
         that is undefined for these scores (its denominator is zero).
     """
     key = _icc_key(kind)
     a = icc_anova(scores)
     if a.bms == 0 and a.wms == 0:
-        raise PanelError("all scores are identical; the ICC is undefined", name="scores")
+        raise McdaError("all scores are identical; the ICC is undefined", name="scores")
     num, den = ICC_KINDS[key](a)
     if den <= 0:
         why = (
@@ -640,7 +562,7 @@ def icc(scores: ArrayLike, kind: str = "ICC(2,1)") -> float:
             if a.bms == 0
             else "the mean squares leave its denominator at zero"
         )
-        raise PanelError(f"{key} is undefined for these scores: {why}", name="scores")
+        raise McdaError(f"{key} is undefined for these scores: {why}", name="scores")
     return float(num / den)
 
 
@@ -709,12 +631,11 @@ def flag_outlier_experts(
     z_threshold, min_sd, min_correlation:
         See the rule above; ``min_sd`` is in score units (1 point on a 0-100 scale).
     """
-    x = _array(scores, "scores", ndim=2, allow_nan=True)
+    x = checks.float_array(scores, "scores", ndim=2, layout="experts x items", allow_nan=True)
     e, j = x.shape
-    if e < 3:
-        raise PanelError(f"flagging experts needs at least 3 experts, got {e}", name="scores")
-    if z_threshold <= 0 or min_sd <= 0:
-        raise PanelError("z_threshold and min_sd must be positive", name="z_threshold")
+    checks.at_least(e, 3, "scores", "experts", "flagging experts")
+    z_threshold = checks.positive(z_threshold, "z_threshold")
+    min_sd = checks.positive(min_sd, "min_sd")
     present = ~np.isnan(x)
     filled = np.where(present, x, 0.0)
     cnt = present.sum(axis=0)

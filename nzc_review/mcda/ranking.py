@@ -23,13 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nzc_review.errors import NzcError
+from nzc_review.mcda import checks
+from nzc_review.mcda.checks import McdaError
 
 __all__ = [
     "NORMALIZATIONS",
     "SCORERS",
     "RankStability",
-    "RankingError",
     "normalize",
     "rank",
     "rank_stability",
@@ -41,93 +41,8 @@ __all__ = [
 ]
 
 
-class RankingError(NzcError, ValueError):
-    """Bad input to a ranking method; ``name`` is the argument, ``value`` the culprit."""
-
-    def __init__(self, message: str, *, name: str | None = None, value: object = None):
-        self.name = name
-        self.value = value
-        super().__init__(f"{name}: {message}" if name else message)
-
-
-# --------------------------------------------------------------------------------------
-# Input checks
-# --------------------------------------------------------------------------------------
-
-
 def _matrix(x: ArrayLike) -> NDArray[np.float64]:
-    try:
-        a = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise RankingError(f"not numeric ({exc})", name="matrix") from None
-    if a.ndim != 2:
-        raise RankingError(
-            f"expected candidates x criteria (2-D), got shape {a.shape}", name="matrix"
-        )
-    if a.shape[0] < 1 or a.shape[1] < 1:
-        raise RankingError(f"is empty (shape {a.shape})", name="matrix")
-    if not np.isfinite(a).all():
-        i, j = (int(k) for k in np.argwhere(~np.isfinite(a))[0])
-        raise RankingError(
-            "NaN or infinite values are not allowed", name=f"matrix[{i}, {j}]", value=float(a[i, j])
-        )
-    return a
-
-
-def _benefit(benefit: ArrayLike | None, n: int) -> NDArray[np.bool_]:
-    if benefit is None:
-        return np.ones(n, dtype=bool)
-    b = np.asarray(benefit)
-    if b.shape != (n,):
-        raise RankingError(
-            f"expected {n} flags (one per criterion), got shape {b.shape}", name="benefit"
-        )
-    if b.dtype.kind in "iu" and np.isin(b, (-1, 1)).all():
-        return b > 0
-    if b.dtype.kind != "b":
-        raise RankingError("flags are True (benefit) / False (cost), or 1 / -1", name="benefit")
-    return b
-
-
-def _weights(w: ArrayLike, n: int, name: str = "weights") -> NDArray[np.float64]:
-    try:
-        a = np.asarray(w, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise RankingError(f"not numeric ({exc})", name=name) from None
-    if a.shape != (n,):
-        raise RankingError(
-            f"expected {n} weights (one per criterion), got shape {a.shape}", name=name
-        )
-    if not np.isfinite(a).all():
-        raise RankingError("NaN or infinite weights", name=name)
-    if (a < 0).any():
-        i = int(np.argmax(a < 0))
-        raise RankingError("weights must not be negative", name=f"{name}[{i}]", value=float(a[i]))
-    s = a.sum()
-    if s <= 0:
-        raise RankingError("weights are all zero", name=name)
-    return a / s
-
-
-def _weight_samples(w: ArrayLike, n: int) -> NDArray[np.float64]:
-    try:
-        a = np.asarray(w, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise RankingError(f"not numeric ({exc})", name="weight_samples") from None
-    if a.ndim != 2 or a.shape[1] != n:
-        raise RankingError(
-            f"expected samples x {n} weights, got shape {a.shape}", name="weight_samples"
-        )
-    if not np.isfinite(a).all() or (a < 0).any():
-        raise RankingError("weights must be finite and non-negative", name="weight_samples")
-    s = a.sum(axis=1, keepdims=True)
-    if (s <= 0).any():
-        raise RankingError(
-            "a sample of weights is all zero",
-            name="weight_samples",
-            value=int(np.argmax(s.ravel() <= 0)),
-        )
-    return a / s
+    return checks.float_array(x, "matrix", ndim=2, layout="candidates x criteria")
 
 
 # --------------------------------------------------------------------------------------
@@ -138,7 +53,7 @@ def _weight_samples(w: ArrayLike, n: int) -> NDArray[np.float64]:
 def _norm_none(x: NDArray[np.float64], b: NDArray[np.bool_]) -> NDArray[np.float64]:
     if not b.all():
         j = int(np.argmax(~b))
-        raise RankingError(
+        raise McdaError(
             "a cost criterion needs a normalisation ('minmax', 'max', 'sum' or "
             "'vector'), not 'none'",
             name=f"benefit[{j}]",
@@ -151,7 +66,7 @@ def _norm_vector(x: NDArray[np.float64], b: NDArray[np.bool_]) -> NDArray[np.flo
     norm = np.sqrt((x**2).sum(axis=0))
     if (norm == 0).any():
         j = int(np.argmax(norm == 0))
-        raise RankingError("criterion is zero for every candidate", name=f"matrix[:, {j}]")
+        raise McdaError("criterion is zero for every candidate", name=f"matrix[:, {j}]")
     r = x / norm
     return np.where(b, r, 1.0 - r)
 
@@ -166,24 +81,12 @@ def _norm_minmax(x: NDArray[np.float64], b: NDArray[np.bool_]) -> NDArray[np.flo
 
 def _norm_max(x: NDArray[np.float64], b: NDArray[np.bool_]) -> NDArray[np.float64]:
     # linear scale transformation: x / max (benefit), min / x (cost) ([HwangYoon1981])
-    if (x <= 0).any():
-        i, j = (int(k) for k in np.argwhere(x <= 0)[0])
-        raise RankingError(
-            "'max' normalisation needs positive values",
-            name=f"matrix[{i}, {j}]",
-            value=float(x[i, j]),
-        )
+    checks.every(x > 0, x, "matrix", "'max' normalisation needs positive values")
     return np.where(b, x / x.max(axis=0), x.min(axis=0) / x)
 
 
 def _norm_sum(x: NDArray[np.float64], b: NDArray[np.bool_]) -> NDArray[np.float64]:
-    if (x <= 0).any():
-        i, j = (int(k) for k in np.argwhere(x <= 0)[0])
-        raise RankingError(
-            "'sum' normalisation needs positive values",
-            name=f"matrix[{i}, {j}]",
-            value=float(x[i, j]),
-        )
+    checks.every(x > 0, x, "matrix", "'sum' normalisation needs positive values")
     inv = 1.0 / x
     return np.where(b, x / x.sum(axis=0), inv / inv.sum(axis=0))
 
@@ -205,13 +108,8 @@ def normalize(
 ) -> NDArray[np.float64]:
     """Normalise each criterion so that larger is better; ``method`` from NORMALIZATIONS."""
     x = _matrix(matrix)
-    if method not in NORMALIZATIONS:
-        raise RankingError(
-            f"unknown normalisation; one of {sorted(NORMALIZATIONS)}",
-            name="normalization",
-            value=method,
-        )
-    return NORMALIZATIONS[method](x, _benefit(benefit, x.shape[1]))
+    checks.one_of(method, sorted(NORMALIZATIONS), "normalization", "normalisation")
+    return NORMALIZATIONS[method](x, checks.benefit_flags(benefit, x.shape[1]))
 
 
 # --------------------------------------------------------------------------------------
@@ -231,7 +129,7 @@ def weighted_sum(
     (default ``"none"``: the scores are used as they are, so cost criteria are refused).
     """
     x = _matrix(matrix)
-    w = _weights(weights, x.shape[1])
+    w = checks.weights(weights, x.shape[1])
     return normalize(x, benefit, normalization) @ w
 
 
@@ -243,7 +141,7 @@ def weighted_sum_batch(
 ) -> NDArray[np.float64]:
     """:func:`weighted_sum` for many weight vectors at once: ``samples x candidates``."""
     x = _matrix(matrix)
-    w = _weight_samples(weight_samples, x.shape[1])
+    w = checks.weight_rows(weight_samples, x.shape[1], "weight_samples")
     return w @ normalize(x, benefit, normalization).T
 
 
@@ -258,11 +156,11 @@ def _topsis_parts(
     norm = np.sqrt((x**2).sum(axis=0))
     if (norm == 0).any():
         j = int(np.argmax(norm == 0))
-        raise RankingError("criterion is zero for every candidate", name=f"matrix[:, {j}]")
+        raise McdaError("criterion is zero for every candidate", name=f"matrix[:, {j}]")
     r = x / norm
     hi, lo = r.max(axis=0), r.min(axis=0)
     if (hi == lo).all():
-        raise RankingError(
+        raise McdaError(
             "all candidates are identical on every criterion; TOPSIS is undefined", name="matrix"
         )
     ideal = np.where(b, hi, lo)
@@ -291,12 +189,12 @@ def topsis(
 
     Raises
     ------
-    RankingError
+    McdaError
         Mismatched shapes, NaN, negative or all-zero weights, an all-zero criterion, or
         all candidates identical.
     """
     x = _matrix(matrix)
-    w = _weights(weights, x.shape[1])
+    w = checks.weights(weights, x.shape[1])
     return topsis_batch(x, w[None, :], benefit)[0]
 
 
@@ -311,8 +209,8 @@ def topsis_batch(
     ideals at once; its closeness is reported as 0.5.
     """
     x = _matrix(matrix)
-    w = _weight_samples(weight_samples, x.shape[1])
-    b = _benefit(benefit, x.shape[1])
+    w = checks.weight_rows(weight_samples, x.shape[1], "weight_samples")
+    b = checks.benefit_flags(benefit, x.shape[1])
     a_plus, a_minus = _topsis_parts(x, b)
     w2 = w * w
     d_plus = np.sqrt(w2 @ a_plus.T)
@@ -467,43 +365,37 @@ def rank_stability(
 
     Raises
     ------
-    RankingError
+    McdaError
         Bad shapes or weights, unknown method, ``n_samples < 1``, ``concentration <= 0``,
         ``top_k`` out of range, or bad percentiles.
     """
     x = _matrix(matrix)
     m, n = x.shape
-    w = _weights(weights, n)
-    b = _benefit(benefit, n)
-    if method not in SCORERS:
-        raise RankingError(f"unknown method; one of {sorted(SCORERS)}", name="method", value=method)
+    w = checks.weights(weights, n)
+    b = checks.benefit_flags(benefit, n)
+    checks.one_of(method, sorted(SCORERS), "method", "method")
     if method != "weighted_sum" and normalization is not None:
-        raise RankingError(
+        raise McdaError(
             "normalization applies to 'weighted_sum' only (TOPSIS uses vector normalisation)",
             name="normalization",
         )
-    if int(n_samples) < 1:
-        raise RankingError("must be at least 1", name="n_samples", value=n_samples)
-    if not (concentration > 0 and np.isfinite(concentration)):
-        raise RankingError("must be a positive number", name="concentration", value=concentration)
-    if top_k is None:
-        top_k = min(3, m)
-    if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer):
-        raise RankingError("must be a whole number", name="top_k", value=top_k)
-    if not 1 <= int(top_k) <= m:
-        raise RankingError(
+    n_samples = checks.whole_number(n_samples, "n_samples", least=1)
+    concentration = checks.positive(concentration, "concentration")
+    top_k = min(3, m) if top_k is None else checks.whole_number(top_k, "top_k", least=1)
+    if top_k > m:
+        raise McdaError(
             f"must be between 1 and the number of candidates ({m})", name="top_k", value=top_k
         )
     lo_p, hi_p = (float(p) for p in percentiles)
     if not 0 <= lo_p <= hi_p <= 100:
-        raise RankingError("need 0 <= low <= high <= 100", name="percentiles", value=percentiles)
+        raise McdaError("need 0 <= low <= high <= 100", name="percentiles", value=percentiles)
     if isinstance(seed, np.random.Generator):
         rng, entropy = seed, None
     else:
         ss = np.random.SeedSequence(seed)
         rng, entropy = np.random.default_rng(ss), ss.entropy
     scorer = SCORERS[method]
-    samples = sample_weights(w, int(n_samples), float(concentration), rng)
+    samples = sample_weights(w, n_samples, concentration, rng)
     scores = scorer(x, samples, b, normalization)
     ranks = rank(scores)
     base_scores = scorer(x, w[None, :], b, normalization)[0]
@@ -521,11 +413,11 @@ def rank_stability(
         scores=scores,
         ranks=ranks,
         rank_probability=prob,
-        top_k=int(top_k),
-        top_k_probability=prob[:, : int(top_k)].sum(axis=1),
+        top_k=top_k,
+        top_k_probability=prob[:, :top_k].sum(axis=1),
         percentiles=(lo_p, hi_p),
         rank_interval=interval.astype(np.int64),
         median_rank=np.median(ranks, axis=0),
-        concentration=float(concentration),
+        concentration=concentration,
         seed=entropy if isinstance(entropy, int) else None,
     )

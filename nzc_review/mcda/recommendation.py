@@ -31,7 +31,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from nzc_review.errors import NzcError
+from nzc_review.mcda import checks
+from nzc_review.mcda.checks import McdaError
 
 __all__ = [
     "CORE_GATES",
@@ -43,19 +44,9 @@ __all__ = [
     "Outcome",
     "Reason",
     "Recommendation",
-    "RecommendationError",
     "RecommendationRules",
     "recommend",
 ]
-
-
-class RecommendationError(NzcError, ValueError):
-    """Bad input to the recommendation rules; ``name`` is the field, ``value`` the culprit."""
-
-    def __init__(self, message: str, *, name: str | None = None, value: object = None):
-        self.name = name
-        self.value = value
-        super().__init__(f"{name}: {message}" if name else message)
 
 
 @dataclass(frozen=True)
@@ -92,14 +83,9 @@ class Band:
     outcome: str
 
     def __post_init__(self) -> None:
-        if self.outcome not in OUTCOMES:
-            raise RecommendationError(
-                f"unknown outcome; one of {list(OUTCOMES)}",
-                name=f"bands[{self.code}].outcome",
-                value=self.outcome,
-            )
+        checks.one_of(self.outcome, OUTCOMES, f"bands[{self.code}].outcome", "outcome")
         if math.isnan(self.lower):
-            raise RecommendationError("lower bound is NaN", name=f"bands[{self.code}].lower")
+            raise McdaError("lower bound is NaN", name=f"bands[{self.code}].lower")
 
 
 #: Default bands (best first): see the module docstring for the source.
@@ -141,44 +127,36 @@ class RecommendationRules:
 
     def __post_init__(self) -> None:
         if not self.bands:
-            raise RecommendationError("at least one grade band is needed", name="bands")
+            raise McdaError("at least one grade band is needed", name="bands")
         codes = [b.code for b in self.bands]
         if len(set(codes)) != len(codes):
-            raise RecommendationError("grade codes must be unique", name="bands", value=codes)
+            raise McdaError("grade codes must be unique", name="bands", value=codes)
         lowers = [b.lower for b in self.bands]
         if any(a <= b for a, b in zip(lowers, lowers[1:], strict=False)):
-            raise RecommendationError(
+            raise McdaError(
                 "bands must be listed best first with strictly decreasing lower bounds",
                 name="bands",
                 value=lowers,
             )
         if lowers[-1] > self.min_score:
-            raise RecommendationError(
+            raise McdaError(
                 f"the lowest band starts at {lowers[-1]:g}, so totals "
                 f"between {self.min_score:g} and it have no grade",
                 name="bands",
             )
         if not self.min_score < self.max_score:
-            raise RecommendationError("min_score must be below max_score", name="max_score")
+            raise McdaError("min_score must be below max_score", name="max_score",
+                            value=self.max_score)
         for f in self.floors:
-            if f.cap not in codes:
-                raise RecommendationError(
-                    f"unknown grade; one of {codes}", name=f"floors[{f.criterion}].cap", value=f.cap
-                )
-            if not math.isfinite(f.minimum):
-                raise RecommendationError(
-                    "floor must be a finite number",
-                    name=f"floors[{f.criterion}].minimum",
-                    value=f.minimum,
-                )
+            checks.one_of(f.cap, codes, f"floors[{f.criterion}].cap", "grade")
+            checks.finite_number(f.minimum, f"floors[{f.criterion}].minimum")
 
     def band(self, code: str) -> Band:
         for b in self.bands:
             if b.code == code:
                 return b
-        raise RecommendationError(
-            f"unknown grade; one of {[b.code for b in self.bands]}", name="grade", value=code
-        )
+        known = [b.code for b in self.bands]
+        raise McdaError(f"unknown grade; one of {known}", name="grade", value=code)
 
     def grade_for(self, total: float) -> Band:
         """The band a total falls in (lower bounds inclusive)."""
@@ -267,26 +245,16 @@ def recommend(
 
     Raises
     ------
-    RecommendationError
+    McdaError
         NaN or out-of-range total, unknown ``core_gate``, or a floor whose criterion has
         no (finite) score.
     """
-    try:
-        t = float(total)
-    except (TypeError, ValueError):
-        raise RecommendationError("total must be a number", name="total", value=total) from None
-    if not math.isfinite(t):
-        raise RecommendationError("total is NaN or infinite", name="total", value=total)
+    t = checks.finite_number(total, "total")
     if not rules.min_score <= t <= rules.max_score:
-        raise RecommendationError(
-            f"total must lie in [{rules.min_score:g}, {rules.max_score:g}]",
-            name="total",
-            value=total,
+        raise McdaError(
+            f"must lie in [{rules.min_score:g}, {rules.max_score:g}]", name="total", value=total
         )
-    if core_gate not in CORE_GATES:
-        raise RecommendationError(
-            f"core_gate must be one of {list(CORE_GATES)}", name="core_gate", value=core_gate
-        )
+    checks.one_of(core_gate, CORE_GATES, "core_gate", "core-indicator gate")
     scores = dict(criterion_scores or {})
 
     order = {b.code: i for i, b in enumerate(rules.bands)}  # 0 = best
@@ -316,15 +284,11 @@ def recommend(
 
     for f in rules.floors:
         if f.criterion not in scores:
-            raise RecommendationError(
+            raise McdaError(
                 "no score given for a criterion that has a floor",
                 name=f"criterion_scores[{f.criterion}]",
             )
-        v = float(scores[f.criterion])
-        if not math.isfinite(v):
-            raise RecommendationError(
-                "score is NaN or infinite", name=f"criterion_scores[{f.criterion}]", value=v
-            )
+        v = checks.finite_number(scores[f.criterion], f"criterion_scores[{f.criterion}]")
         if v < f.minimum:
             cap_grade(f.cap)
             reasons.append(

@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nzc_review.errors import NzcError
+from nzc_review.mcda import checks
+from nzc_review.mcda.checks import McdaError, Shape
 
 __all__ = [
     "RANDOM_INDEX_TABLES",
@@ -47,7 +48,6 @@ __all__ = [
     "GroupAHPResult",
     "Judgment",
     "RandomIndexTable",
-    "WeightingError",
     "ahp",
     "ahp_group",
     "critic_weights",
@@ -58,25 +58,6 @@ __all__ = [
 
 #: CR at or above this value is "inconsistent" (Saaty 1980: revise the judgments).
 CR_THRESHOLD = 0.1
-
-
-class WeightingError(NzcError, ValueError):
-    """Bad input to a weighting method.
-
-    Parameters
-    ----------
-    message:
-        What is wrong, in words a panel secretary can act on.
-    name:
-        The argument (or element) the problem is in, e.g. ``matrix[2, 0]``.
-    value:
-        The offending value, when there is one.
-    """
-
-    def __init__(self, message: str, *, name: str | None = None, value: object = None):
-        self.name = name
-        self.value = value
-        super().__init__(f"{name}: {message}" if name else message)
 
 
 # --------------------------------------------------------------------------------------
@@ -109,8 +90,8 @@ class RandomIndexTable:
             return float(self.values[n])
         except KeyError:
             orders = sorted(self.values)
-            raise WeightingError(
-                f"the random-index table {self.name!r} has no value for n={n} "
+            raise McdaError(
+                f"the random-index table has no value for n={n} "
                 f"(it covers n in {orders}); choose another table or pass a mapping n->RI",
                 name="ri",
                 value=self.name,
@@ -206,8 +187,8 @@ def _resolve_ri(ri: str | Mapping[int, float]) -> RandomIndexTable:
         key = ri.strip().lower().replace("_", "-").replace(" ", "-").replace("&", "")
         key = _RI_ALIASES.get(key.replace("-", ""), _RI_ALIASES.get(key, key))
         if key not in RANDOM_INDEX_TABLES:
-            raise WeightingError(
-                f"unknown random-index table {ri!r}; known: {sorted(RANDOM_INDEX_TABLES)} "
+            raise McdaError(
+                f"unknown random-index table; known: {sorted(RANDOM_INDEX_TABLES)} "
                 "(or pass a mapping n -> RI)",
                 name="ri",
                 value=ri,
@@ -218,14 +199,10 @@ def _resolve_ri(ri: str | Mapping[int, float]) -> RandomIndexTable:
         for n, v in ri.items():
             v = float(v)
             if not math.isfinite(v) or v < 0 or (int(n) > 2 and v == 0):
-                raise WeightingError(
-                    f"RI for n={n} must be a positive finite number", name="ri", value=v
-                )
+                raise McdaError(f"RI for n={n} must be a positive finite number", name="ri", value=v)
             values[int(n)] = v
         return RandomIndexTable("custom", values, "user-supplied mapping")
-    raise WeightingError(
-        "ri must be a table name or a mapping n -> RI", name="ri", value=type(ri).__name__
-    )
+    raise McdaError("must be a table name or a mapping n -> RI", name="ri", value=type(ri).__name__)
 
 
 # --------------------------------------------------------------------------------------
@@ -233,44 +210,18 @@ def _resolve_ri(ri: str | Mapping[int, float]) -> RandomIndexTable:
 # --------------------------------------------------------------------------------------
 
 
-def _float_array(x: ArrayLike, name: str, ndim: int | None = None) -> NDArray[np.float64]:
-    try:
-        arr = np.asarray(x, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise WeightingError(f"not numeric ({exc})", name=name) from None
-    if ndim is not None and arr.ndim != ndim:
-        raise WeightingError(f"expected a {ndim}-D array, got shape {arr.shape}", name=name)
-    if arr.size == 0:
-        raise WeightingError("is empty", name=name)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        where = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise WeightingError(
-            "NaN or infinite values are not allowed",
-            name=f"{name}{list(where)}",
-            value=arr[where],
-        )
-    return arr
-
-
 def _check_pairwise(
     matrix: ArrayLike, name: str = "matrix", rtol: float = 5e-3
 ) -> NDArray[np.float64]:
-    a = _float_array(matrix, name, ndim=2)
+    a = checks.float_array(matrix, name, ndim=2)
     n, m = a.shape
     if n != m:
-        raise WeightingError(
-            f"a pairwise comparison matrix must be square, got {a.shape}", name=name
-        )
-    if (a <= 0).any():
-        i, j = (int(k) for k in np.argwhere(a <= 0)[0])
-        raise WeightingError(
-            "pairwise judgments must be positive", name=f"{name}[{i}, {j}]", value=float(a[i, j])
-        )
+        raise McdaError("a pairwise comparison matrix must be square", name=name, value=Shape(a.shape))
+    checks.every(a > 0, a, name, "pairwise judgments must be positive")
     diag = np.diag(a)
     if not np.allclose(diag, 1.0, rtol=0, atol=rtol):
         i = int(np.argmax(np.abs(diag - 1)))
-        raise WeightingError(
+        raise McdaError(
             "the diagonal of a pairwise matrix must be 1",
             name=f"{name}[{i}, {i}]",
             value=float(diag[i]),
@@ -280,30 +231,13 @@ def _check_pairwise(
     if (off > rtol).any():
         i, j = (int(k) for k in np.unravel_index(np.argmax(off), off.shape))
         i, j = min(i, j), max(i, j)
-        raise WeightingError(
+        raise McdaError(
             f"not reciprocal: a[{i},{j}] * a[{j},{i}] = {a[i, j]:g} * {a[j, i]:g} = "
             f"{prod[i, j]:.6g}, must be 1 (a_ji = 1/a_ij)",
             name=f"{name}[{j}, {i}]",
             value=float(a[j, i]),
         )
     return a
-
-
-def _normalise_weights(w: ArrayLike | None, k: int, name: str) -> NDArray[np.float64]:
-    if w is None:
-        return np.full(k, 1.0 / k)
-    arr = _float_array(w, name, ndim=1)
-    if arr.shape[0] != k:
-        raise WeightingError(f"expected {k} weights, got {arr.shape[0]}", name=name)
-    if (arr < 0).any():
-        i = int(np.argmax(arr < 0))
-        raise WeightingError(
-            "weights must not be negative", name=f"{name}[{i}]", value=float(arr[i])
-        )
-    total = arr.sum()
-    if total <= 0:
-        raise WeightingError("weights are all zero", name=name)
-    return arr / total
 
 
 # --------------------------------------------------------------------------------------
@@ -385,41 +319,33 @@ def pairwise_matrix(
     """
     if isinstance(upper, Mapping):
         if n is None:
-            raise WeightingError("n is required when judgments are given as a mapping", name="n")
+            raise McdaError("n is required when judgments are given as a mapping", name="n")
         a = np.ones((n, n))
         seen = set()
-        for (i, j), v in upper.items():
-            v = float(v)
+        for (i, j), value in upper.items():
             if not (0 <= i < n and 0 <= j < n) or i == j:
-                raise WeightingError(f"bad pair ({i}, {j}) for n={n}", name="upper")
-            if not math.isfinite(v) or v <= 0:
-                raise WeightingError(
-                    "pairwise judgments must be positive", name=f"upper[{i}, {j}]", value=v
-                )
+                raise McdaError(f"bad pair for n={n}", name="upper", value=(i, j))
+            v = checks.positive(value, f"upper[{i}, {j}]")
             key = (min(i, j), max(i, j))
             if key in seen:
-                raise WeightingError("pair given twice", name=f"upper[{i}, {j}]")
+                raise McdaError("pair given twice", name=f"upper[{i}, {j}]")
             seen.add(key)
             a[i, j], a[j, i] = v, 1.0 / v
         if len(seen) != n * (n - 1) // 2:
             missing = [(i, j) for i in range(n) for j in range(i + 1, n) if (i, j) not in seen]
-            raise WeightingError(f"missing judgments for pairs {missing}", name="upper")
+            raise McdaError(f"missing judgments for pairs {missing}", name="upper")
         return a
-    vals = _float_array(list(upper), "upper", ndim=1)
+    vals = checks.float_array(list(upper), "upper", ndim=1)
     k = vals.shape[0]
     order = int(round((1 + math.sqrt(1 + 8 * k)) / 2))
     if order * (order - 1) // 2 != k or (n is not None and n != order):
-        raise WeightingError(
+        raise McdaError(
             f"{k} upper-triangle values do not fit a square matrix"
             + (f" of order {n}" if n is not None else ""),
             name="upper",
+            value=vals,
         )
-    if (vals <= 0).any():
-        raise WeightingError(
-            "pairwise judgments must be positive",
-            name="upper",
-            value=float(vals[np.argmax(vals <= 0)]),
-        )
+    checks.every(vals > 0, vals, "upper", "pairwise judgments must be positive")
     a = np.ones((order, order))
     iu = np.triu_indices(order, 1)
     a[iu] = vals
@@ -464,7 +390,7 @@ def ahp(
 
     Raises
     ------
-    WeightingError
+    McdaError
         Non-square, non-positive, non-reciprocal, NaN, or an order the RI table lacks.
     """
     a = _check_pairwise(matrix, rtol=rtol)
@@ -566,25 +492,30 @@ def ahp_group(
 
     Raises
     ------
-    WeightingError
+    McdaError
         Unknown method, no matrices, matrices of different orders, bad expert weights, or
         any bad individual matrix (the error names the expert).
     """
     key = str(method).upper()
     if key not in ("AIJ", "AIP"):
-        raise WeightingError("method must be 'AIJ' or 'AIP'", name="method", value=method)
+        raise McdaError("unknown group AHP method; one of AIJ, AIP", name="method", value=method)
     mats = list(matrices)
     if not mats:
-        raise WeightingError("no matrices given", name="matrices")
+        raise McdaError("no matrices given", name="matrices")
     checked = []
     for k, m in enumerate(mats):
         checked.append(_check_pairwise(m, name=f"matrices[{k}]", rtol=rtol))
     orders = {m.shape[0] for m in checked}
     if len(orders) != 1:
-        raise WeightingError(
+        raise McdaError(
             f"all experts must compare the same criteria; orders {sorted(orders)}", name="matrices"
         )
-    lam = _normalise_weights(expert_weights, len(checked), "expert_weights")
+    e = len(checked)
+    lam = (
+        np.full(e, 1.0 / e)
+        if expert_weights is None
+        else checks.weights(expert_weights, e, "expert_weights", per="one per expert")
+    )
     individual = tuple(ahp(m, ri, threshold=threshold, rtol=rtol) for m in checked)
     stack = np.stack(checked)
     warnings = tuple(f"专家{k + 1}：{msg}" for k, r in enumerate(individual) for msg in r.warnings)
@@ -620,36 +551,11 @@ def direct_weights(
 
     Raises
     ------
-    WeightingError
+    McdaError
         Negative points, all zero, NaN, or a sum other than ``total``.
     """
-    p = _float_array(points, "points", ndim=1)
-    if (p < 0).any():
-        i = int(np.argmax(p < 0))
-        raise WeightingError("points must not be negative", name=f"points[{i}]", value=float(p[i]))
-    s = float(p.sum())
-    if s <= 0:
-        raise WeightingError("points are all zero", name="points")
-    if total is not None and abs(s - total) > atol * max(1.0, abs(total)):
-        raise WeightingError(
-            f"points add up to {s:g}, must add up to {total:g}", name="points", value=s
-        )
-    return p / s
-
-
-def _benefit_mask(benefit: ArrayLike | None, n: int) -> NDArray[np.bool_]:
-    if benefit is None:
-        return np.ones(n, dtype=bool)
-    b = np.asarray(benefit)
-    if b.shape != (n,):
-        raise WeightingError(f"expected {n} benefit flags, got shape {b.shape}", name="benefit")
-    if b.dtype.kind in "iu":
-        if not np.isin(b, (-1, 1)).all():
-            raise WeightingError("benefit flags are True/False (or 1 / -1)", name="benefit")
-        return b > 0
-    if b.dtype.kind != "b":
-        raise WeightingError("benefit flags are True/False (or 1 / -1)", name="benefit")
-    return b
+    p = checks.float_array(points, "points", ndim=1)
+    return checks.weights(p, p.shape[0], "points", noun="points", total=total, atol=atol)
 
 
 def entropy_weights(matrix: ArrayLike) -> NDArray[np.float64]:
@@ -666,32 +572,25 @@ def entropy_weights(matrix: ArrayLike) -> NDArray[np.float64]:
 
     Raises
     ------
-    WeightingError
+    McdaError
         Negative values, a column summing to zero, NaN, fewer than 2 alternatives, or
         every criterion constant (no information to weight by).
     """
-    x = _float_array(matrix, "matrix", ndim=2)
+    x = checks.float_array(matrix, "matrix", ndim=2, layout="alternatives x criteria")
     m, n = x.shape
-    if m < 2:
-        raise WeightingError("entropy weights need at least 2 alternatives", name="matrix")
-    if (x < 0).any():
-        i, j = (int(k) for k in np.argwhere(x < 0)[0])
-        raise WeightingError(
-            "entropy weights need non-negative values",
-            name=f"matrix[{i}, {j}]",
-            value=float(x[i, j]),
-        )
+    checks.at_least(m, 2, "matrix", "alternatives", "the entropy method")
+    checks.every(x >= 0, x, "matrix", "entropy weights need non-negative values")
     col = x.sum(axis=0)
     if (col <= 0).any():
         j = int(np.argmax(col <= 0))
-        raise WeightingError("criterion is zero for every alternative", name=f"matrix[:, {j}]")
+        raise McdaError("criterion is zero for every alternative", name=f"matrix[:, {j}]")
     p = x / col
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log(p), 0.0)
     e = -plogp.sum(axis=0) / np.log(m)
     d = np.clip(1.0 - e, 0.0, None)
     if d.sum() <= 1e-15:
-        raise WeightingError(
+        raise McdaError(
             "every criterion is constant; entropy weights are undefined", name="matrix"
         )
     return d / d.sum()
@@ -715,20 +614,19 @@ def critic_weights(matrix: ArrayLike, benefit: ArrayLike | None = None) -> NDArr
 
     Raises
     ------
-    WeightingError
+    McdaError
         NaN, fewer than 3 alternatives, a constant criterion (no contrast, correlation
         undefined), or bad ``benefit`` flags.
     """
-    x = _float_array(matrix, "matrix", ndim=2)
+    x = checks.float_array(matrix, "matrix", ndim=2, layout="alternatives x criteria")
     m, n = x.shape
-    if m < 3:
-        raise WeightingError("CRITIC needs at least 3 alternatives", name="matrix")
-    b = _benefit_mask(benefit, n)
+    checks.at_least(m, 3, "matrix", "alternatives", "CRITIC")
+    b = checks.benefit_flags(benefit, n)
     lo, hi = x.min(axis=0), x.max(axis=0)
     span = hi - lo
     if (span <= 0).any():
         j = int(np.argmax(span <= 0))
-        raise WeightingError(
+        raise McdaError(
             "criterion is constant; CRITIC is undefined for it",
             name=f"matrix[:, {j}]",
             value=float(lo[j]),

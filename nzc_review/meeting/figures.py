@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nzc_review.errors import NzcError
+from nzc_review.errors import FieldError, InputError
+from nzc_review.mcda.checks import McdaError
 from nzc_review.mcda.panel_stats import (
     KendallW,
-    PanelError,
     flag_outlier_experts,
     kendall_w,
     summarize,
@@ -49,16 +49,14 @@ from nzc_review.mcda.panel_stats import (
 from nzc_review.mcda.recommendation import (
     DEFAULT_RULES,
     OUTCOMES,
-    Band,
     Recommendation,
-    RecommendationError,
     RecommendationRules,
     recommend,
 )
-from nzc_review.store.base import Criterion
+from nzc_review.store import Criterion, SessionRules
 
 if TYPE_CHECKING:
-    from nzc_review.store.base import Actor, FinalizedFigures, Review, ReviewStore, SessionInfo
+    from nzc_review.store import Actor, FinalizedFigures, Review, ReviewStore, SessionInfo
 
 __all__ = [
     "DEFAULT_OUTLIER_MIN_EXPERTS",
@@ -76,23 +74,24 @@ __all__ = [
     "panel_figures",
 ]
 
-#: Outlier rule, 本工具默认规则 (session rules ``outlier_z``, ``outlier_min_sd``,
-#: ``outlier_min_experts``): an expert is far from the panel when their weighted total (the
-#: figure the panel total is made of) lies more than 2.5 leave-one-out standard deviations
-#: from the other experts' mean; the standard deviation is taken as at least 5 points on a
-#: 0–100 scale (so that a few points' difference from a near-unanimous rest is not "far");
-#: and the rule is applied with at least 4 experts (3 others to compare with: the standard
-#: deviation of two scores says almost nothing). A flag is a prompt to look, not a verdict.
-DEFAULT_OUTLIER_Z = 2.5
-DEFAULT_OUTLIER_MIN_SD = 5.0
-DEFAULT_OUTLIER_MIN_EXPERTS = 4
+#: The defaults of a new session's rules (:class:`nzc_review.store.rules.SessionRules`, where
+#: each is explained, the outlier rule included: 本工具默认规则).
+_DEFAULTS = SessionRules()
+DEFAULT_OUTLIER_Z = _DEFAULTS.outlier_z
+DEFAULT_OUTLIER_MIN_SD = _DEFAULTS.outlier_min_sd
+DEFAULT_OUTLIER_MIN_EXPERTS = _DEFAULTS.outlier_min_experts
+#: The session rules the figures follow (:meth:`FigureRules.from_dict`).
+_FIGURE_RULE_NAMES = frozenset(
+    {"trim", "score_min", "score_max", "bands", "outlier_z", "outlier_min_sd", "outlier_min_experts"}
+)
 
 #: Significance level of the chi-square test of Kendall's W (本工具默认规则).
 SIGNIFICANCE = 0.05
 
 
-class FiguresError(NzcError, ValueError):
-    """The panel figures cannot be computed from these rules (a bad stored rule)."""
+class FiguresError(FieldError, ValueError):
+    """The panel figures cannot be computed from these rules (a bad stored rule); ``name`` is
+    the session rule."""
 
 
 @dataclass(frozen=True)
@@ -112,9 +111,9 @@ class FigureRules:
         points on a 0–100 scale and scales with the session's score range.
     """
 
-    trim: int = 1
-    score_min: float = 0.0
-    score_max: float = 100.0
+    trim: int = _DEFAULTS.trim
+    score_min: float = _DEFAULTS.score_min
+    score_max: float = _DEFAULTS.score_max
     recommendation: RecommendationRules = DEFAULT_RULES
     outlier_z: float = DEFAULT_OUTLIER_Z
     outlier_min_sd: float = DEFAULT_OUTLIER_MIN_SD
@@ -122,74 +121,60 @@ class FigureRules:
 
     def __post_init__(self) -> None:
         if isinstance(self.trim, bool) or not isinstance(self.trim, int) or self.trim < 0:
-            raise FiguresError(f"trim: expected a whole number of at least 0, got {self.trim!r}")
+            raise FiguresError("expected a whole number of at least 0", name="trim",
+                               value=self.trim)
         lo, hi = float(self.score_min), float(self.score_max)
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-            raise FiguresError(
-                f"score_min, score_max: expected finite numbers, min below max, "
-                f"got {self.score_min!r}, {self.score_max!r}"
-            )
-        if not (math.isfinite(self.outlier_z) and self.outlier_z > 0):
-            raise FiguresError(f"outlier_z: expected a positive number, got {self.outlier_z!r}")
-        if not (math.isfinite(self.outlier_min_sd) and self.outlier_min_sd > 0):
-            raise FiguresError(
-                f"outlier_min_sd: expected a positive number, got {self.outlier_min_sd!r}"
-            )
+            raise FiguresError("expected finite numbers, min below max", name="score_min, score_max",
+                               value=(self.score_min, self.score_max))
+        for name in ("outlier_z", "outlier_min_sd"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise FiguresError("expected a positive number", name=name, value=value)
         if (
             isinstance(self.outlier_min_experts, bool)
             or not isinstance(self.outlier_min_experts, int)
             or self.outlier_min_experts < 3
         ):
-            raise FiguresError(
-                "outlier_min_experts: expected a whole number of at least 3, "
-                f"got {self.outlier_min_experts!r}"
-            )
+            raise FiguresError("expected a whole number of at least 3", name="outlier_min_experts",
+                               value=self.outlier_min_experts)
 
     @classmethod
     def from_session(cls, session: SessionInfo) -> FigureRules:
-        """The rules of a review session (``session.rules``)."""
-        return cls.from_dict(session.rules)
+        """The rules of a review session (:attr:`SessionInfo.session_rules`)."""
+        return cls.from_rules(session.session_rules)
+
+    @classmethod
+    def from_rules(cls, rules: SessionRules) -> FigureRules:
+        """The figure rules among a session's rules."""
+        return cls(
+            trim=rules.trim,
+            score_min=rules.score_min,
+            score_max=rules.score_max,
+            recommendation=rules.recommendation_rules(),
+            outlier_z=rules.outlier_z,
+            outlier_min_sd=rules.outlier_min_sd,
+            outlier_min_experts=rules.outlier_min_experts,
+        )
 
     @classmethod
     def from_dict(cls, rules: Mapping[str, Any]) -> FigureRules:
-        """Rules from session-rule data (``trim``, ``score_min``, ``score_max``, ``bands``,
-        ``outlier_*``); missing keys take the defaults.
+        """Rules from session-rule data or a kept rule (:meth:`to_dict`): ``trim``,
+        ``score_min``, ``score_max``, ``bands``, ``outlier_*``, checked as session rules
+        (:class:`~nzc_review.store.rules.SessionRules`); other keys are ignored, missing ones
+        take the defaults.
 
         Raises
         ------
         FiguresError
-            A value the rules cannot use.
+            A value the rules cannot use, naming the rule.
         """
-        lo = float(rules.get("score_min", 0.0))
-        hi = float(rules.get("score_max", 100.0))
+        known = {k: v for k, v in rules.items() if k in _FIGURE_RULE_NAMES}
         try:
-            bands = rules.get("bands")
-            recommendation = RecommendationRules(
-                bands=tuple(
-                    Band(
-                        str(b["code"]),
-                        str(b["label"]),
-                        -math.inf if b.get("lower") is None else float(b["lower"]),
-                        str(b["outcome"]),
-                    )
-                    for b in bands
-                )
-                if bands
-                else DEFAULT_RULES.bands,
-                min_score=lo,
-                max_score=hi,
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise FiguresError(f"bands: {exc}") from None
-        return cls(
-            trim=rules.get("trim", 1),
-            score_min=lo,
-            score_max=hi,
-            recommendation=recommendation,
-            outlier_z=float(rules.get("outlier_z", DEFAULT_OUTLIER_Z)),
-            outlier_min_sd=float(rules.get("outlier_min_sd", DEFAULT_OUTLIER_MIN_SD)),
-            outlier_min_experts=rules.get("outlier_min_experts", DEFAULT_OUTLIER_MIN_EXPERTS),
-        )
+            return cls.from_rules(SessionRules.from_dict(known))
+        except InputError as exc:
+            name, reason = exc.problems[0]
+            raise FiguresError(reason, name=name or None) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON): what the finalized record keeps as "the rule that produced the
@@ -611,7 +596,7 @@ def panel_figures(
         try:
             kw = kendall_w(s)
             note = ""
-        except PanelError:
+        except McdaError:
             note = "每位专家对各评审要点的评分均相同，W 无定义。"
     labels = tuple(r.expert_label for r in rows)
     outliers = _outliers(labels, [c.name for c in criteria], s, np.asarray(totals), rules)
@@ -634,7 +619,7 @@ def panel_figures(
                 rules=rules.recommendation,
                 revision_requested=revision_requested,
             )
-        except RecommendationError as exc:
+        except McdaError as exc:
             warnings.append(f"评分规则无法计算推荐结论：{exc}")
     return PanelFigures(
         rules=rules,

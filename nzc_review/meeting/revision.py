@@ -54,7 +54,7 @@ from nzc_review.errors import NzcError
 from nzc_review.meeting.opinion.consensus import Revision, parse_consensus, section_label
 from nzc_review.policy import catalog
 from nzc_review.present.dates import date_zh
-from nzc_review.store.base import RECOMMENDATION_ZH, Actor, ReviewStore
+from nzc_review.store import RECOMMENDATION_ZH, Actor, ReviewStore
 
 __all__ = [
     "CHECK_STATUS_ZH",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from nzc_review.errors import InputError
 from nzc_review.evaluation.compliance import MET, MISSING, NEEDS_REVIEW, NOT_MET
 from nzc_review.lifecycle.acceptance import (
     FAILED,
@@ -18,6 +19,7 @@ from nzc_review.lifecycle.acceptance import (
     against_target,
     evaluate_acceptance,
 )
+from nzc_review.lifecycle.config import rules_from_mapping
 from nzc_review.lifecycle.intake import load_acceptance, validate_acceptance
 from nzc_review.policy import catalog
 from tests.conftest import ROOT
@@ -221,3 +223,40 @@ def test_failed_example():
     sy01 = next(r for r in res.indicators if r.code == "SY-01")
     assert (sy01.reference_status, sy01.target_status) == (MET, NOT_MET)
     assert [c.code for c in res.checks if not c.passed] == ["A4", "A5"]
+
+
+def test_rule_errors_carry_the_field_and_the_value():
+    with pytest.raises(RulesError) as info:
+        ScoreWeights(core=-5)
+    assert (info.value.name, info.value.value) == ("weights.core", -5)
+    with pytest.raises(RulesError) as info:
+        AcceptanceRules(completion_share=1.5)
+    assert (info.value.name, info.value.value) == ("completion_share", 1.5)
+    assert str(info.value) == "completion_share: expected a share between 0 and 1, got 1.5"
+
+
+def test_rules_file_error_names_the_field_from_the_error():
+    with pytest.raises(InputError) as info:
+        rules_from_mapping({"acceptance": {"weights": {"core": -5}}}, "rules.yaml")
+    assert info.value.problems == [
+        ("acceptance.weights.core", "expected a number of at least 0, got -5.0")]
+    # a band code holding ": " — the field is read from the error, not cut out of its message
+    bands = [{"code": "a: b", "label": "甲", "lower": 60, "outcome": "maybe"},
+             {"code": "fail", "label": "未通过", "lower": None}]
+    with pytest.raises(InputError) as info:
+        rules_from_mapping({"acceptance": {"bands": bands}}, "rules.yaml")
+    [(where, text)] = info.value.problems
+    assert where == "acceptance.bands[a: b].outcome"
+    assert text.startswith("unknown outcome; one of ") and text.endswith(", got 'maybe'")
+    with pytest.raises(InputError) as info:
+        rules_from_mapping({"monitor": {"rising_years": 0}}, "rules.yaml")
+    assert info.value.problems == [
+        ("monitor.rising_years", "expected a whole number of at least 1")]
+
+
+def test_rules_file_weights_left_out_keep_the_model_defaults():
+    acceptance, _ = rules_from_mapping({"acceptance": {"weights": {"core": 40, "other": 30}}})
+    default = ScoreWeights()
+    assert acceptance.weights == ScoreWeights(40, 30, default.projects, default.accounting)
+    with pytest.raises(InputError, match="acceptance.weights.bonus: unknown field"):
+        rules_from_mapping({"acceptance": {"weights": {"bonus": 1}}}, "rules.yaml")

@@ -25,10 +25,10 @@ from nzc_review.lifecycle.jobs import (
 from nzc_review.runner.jobs import run_notebook_jobs
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not Path("/usr/bin/chromium").exists() and not __import__("os").environ.get("CI"),
     reason="Debian chromium not installed (make test installs it)",
-)
+)]
 
 LIFECYCLE = ROOT / "examples" / "lifecycle"
 ACCEPTED = LIFECYCLE / "acceptance" / "park-accepted.yaml"

@@ -8,7 +8,7 @@ from scipy import stats
 
 from nzc_review.errors import NzcError
 from nzc_review.mcda import panel_stats as panel
-from nzc_review.mcda.panel_stats import PanelError
+from nzc_review.mcda.checks import McdaError
 
 NAN = np.nan
 
@@ -259,57 +259,57 @@ class TestOutlierExperts:
 
 class TestErrors:
     def test_errors_are_nzc_errors(self):
-        with pytest.raises(PanelError) as exc:
+        with pytest.raises(McdaError) as exc:
             panel.trimmed_mean([80, 90])
         assert isinstance(exc.value, NzcError) and isinstance(exc.value, ValueError)
         assert "at least 3 experts" in str(exc.value)
 
     def test_trimmed_mean_errors(self):
-        with pytest.raises(PanelError, match="at least 5 experts"):
+        with pytest.raises(McdaError, match="at least 5 experts"):
             panel.trimmed_mean([1, 2, 3, 4], trim=2)
-        with pytest.raises(PanelError, match="NaN"):
+        with pytest.raises(McdaError, match="NaN"):
             panel.trimmed_mean([1, NAN, 3])
-        with pytest.raises(PanelError, match="1-D"):
+        with pytest.raises(McdaError, match="1-D"):
             panel.trimmed_mean([[1, 2, 3]])
-        with pytest.raises(PanelError, match="trim"):
+        with pytest.raises(McdaError, match="trim"):
             panel.trimmed_mean([1, 2, 3], trim=-1)
 
     def test_weight_errors(self):
-        with pytest.raises(PanelError, match="expected 2 weights"):
+        with pytest.raises(McdaError, match="expected 2 weights"):
             panel.weighted_mean([1, 2], [1, 2, 3])
-        with pytest.raises(PanelError, match="negative"):
+        with pytest.raises(McdaError, match="negative"):
             panel.weighted_mean([1, 2], [1, -2])
-        with pytest.raises(PanelError, match="all zero"):
+        with pytest.raises(McdaError, match="all zero"):
             panel.weighted_mean([1, 2], [0, 0])
-        with pytest.raises(PanelError, match="shape"):
+        with pytest.raises(McdaError, match="shape"):
             panel.summarize([[1, 2], [3, 4]], criteria_weights=[1, 2, 3])
 
     def test_kendall_errors(self):
-        with pytest.raises(PanelError, match="NaN"):
+        with pytest.raises(McdaError, match="NaN"):
             panel.kendall_w([[1, 2, NAN], [1, 2, 3]])
-        with pytest.raises(PanelError, match="at least 2 raters"):
+        with pytest.raises(McdaError, match="at least 2 raters"):
             panel.kendall_w([[1, 2, 3]])
-        with pytest.raises(PanelError, match="undefined"):
+        with pytest.raises(McdaError, match="undefined"):
             panel.kendall_w([[1, 1, 1], [2, 2, 2]])
 
     def test_krippendorff_errors(self):
-        with pytest.raises(PanelError, match="level"):
+        with pytest.raises(McdaError, match="level"):
             panel.krippendorff_alpha(KRIPP_4x12, "cardinal")
-        with pytest.raises(PanelError, match="at least two raters"):
+        with pytest.raises(McdaError, match="at least two raters"):
             panel.krippendorff_alpha([[1, NAN], [NAN, 2]])
-        with pytest.raises(PanelError, match="identical"):
+        with pytest.raises(McdaError, match="identical"):
             panel.krippendorff_alpha([[1, 1], [1, 1]])
-        with pytest.raises(PanelError, match="infinite"):
+        with pytest.raises(McdaError, match="infinite"):
             panel.krippendorff_alpha([[1, np.inf], [1, 2]])
 
     def test_icc_errors(self):
-        with pytest.raises(PanelError, match="unknown ICC kind"):
+        with pytest.raises(McdaError, match="unknown ICC kind"):
             panel.icc(SHROUT_FLEISS, "ICC(4,1)")
-        with pytest.raises(PanelError, match="NaN"):
+        with pytest.raises(McdaError, match="NaN"):
             panel.icc([[1, NAN], [2, 3]])
-        with pytest.raises(PanelError, match="at least 2 targets"):
+        with pytest.raises(McdaError, match="at least 2 targets"):
             panel.icc([[1, 2, 3]])
-        with pytest.raises(PanelError, match="identical"):
+        with pytest.raises(McdaError, match="identical"):
             panel.icc([[5, 5], [5, 5]])
 
     @pytest.mark.parametrize(
@@ -323,7 +323,7 @@ class TestErrors:
         ],
     )
     def test_icc_undefined_forms_raise_a_clear_error(self, scores, kind):
-        with pytest.raises(PanelError, match=r"undefined for these scores: all targets have"):
+        with pytest.raises(McdaError, match=r"undefined for these scores: all targets have"):
             panel.icc(scores, kind)
 
     def test_icc_defined_forms_at_the_edge(self):
@@ -334,18 +334,18 @@ class TestErrors:
 
     @pytest.mark.parametrize("trim", [1.5, True, "1", -1, float("nan")])
     def test_trim_must_be_a_whole_number(self, trim):
-        with pytest.raises(PanelError, match="trim: must be a whole number"):
+        with pytest.raises(McdaError, match="trim: must be a whole number"):
             panel.trimmed_mean([1, 2, 3, 4, 5], trim=trim)
-        with pytest.raises(PanelError, match="trim"):
+        with pytest.raises(McdaError, match="trim"):
             panel.summarize([[1, 2], [3, 4], [5, 6]], trim=trim)
 
     def test_trim_as_a_whole_float_is_accepted(self):
         assert panel.trimmed_mean([1, 2, 3, 10], trim=1.0) == 2.5
 
     def test_calibration_and_outlier_errors(self):
-        with pytest.raises(PanelError, match="at least 2 experts"):
+        with pytest.raises(McdaError, match="at least 2 experts"):
             panel.calibrate_bias([[1, 2, 3]])
-        with pytest.raises(PanelError, match="fewer than 2 experts"):
+        with pytest.raises(McdaError, match="fewer than 2 experts"):
             panel.calibrate_bias([[1, 2], [NAN, 3]])
-        with pytest.raises(PanelError, match="at least 3 experts"):
+        with pytest.raises(McdaError, match="at least 3 experts"):
             panel.flag_outlier_experts([[1, 2], [3, 4]])

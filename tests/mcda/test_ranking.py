@@ -7,7 +7,7 @@ import pytest
 
 from nzc_review.errors import NzcError
 from nzc_review.mcda import ranking
-from nzc_review.mcda.ranking import RankingError
+from nzc_review.mcda.checks import McdaError
 
 # Hwang & Yoon (1981), Multiple Attribute Decision Making, TOPSIS example (p. 133): a fighter
 # aircraft. Criteria: max speed, ferry range, max payload, acquisition cost (cost),
@@ -124,9 +124,9 @@ class TestRankStability:
         assert r.top_k == 2 and r.top_k_probability == pytest.approx([1.0, 1.0])
         assert ranking.rank_stability(AIRCRAFT, AIRCRAFT_W, AIRCRAFT_BENEFIT, n_samples=10,
                                       seed=0).top_k == 3
-        with pytest.raises(ranking.RankingError, match="top_k"):
+        with pytest.raises(McdaError, match="top_k"):
             ranking.rank_stability([[1, 2], [2, 1]], [0.5, 0.5], n_samples=5, top_k=3)
-        with pytest.raises(ranking.RankingError, match="top_k: must be a whole number"):
+        with pytest.raises(McdaError, match="top_k: must be a whole number"):
             ranking.rank_stability([[1, 2], [2, 1]], [0.5, 0.5], n_samples=5, top_k=1.5)
 
     def test_zero_weight_criteria_stay_zero(self):
@@ -158,56 +158,56 @@ class TestRankStability:
 
 class TestErrors:
     def test_errors_are_nzc_errors(self):
-        with pytest.raises(RankingError) as exc:
+        with pytest.raises(McdaError) as exc:
             ranking.topsis(AIRCRAFT, [1, 1, 1], AIRCRAFT_BENEFIT)
         assert isinstance(exc.value, NzcError) and isinstance(exc.value, ValueError)
         assert "expected 6 weights" in str(exc.value)
 
     def test_bad_weights(self):
-        with pytest.raises(RankingError, match="negative"):
+        with pytest.raises(McdaError, match="negative"):
             ranking.topsis(AIRCRAFT, [0.5, -0.1, 0.1, 0.1, 0.2, 0.2], AIRCRAFT_BENEFIT)
-        with pytest.raises(RankingError, match="all zero"):
+        with pytest.raises(McdaError, match="all zero"):
             ranking.topsis(AIRCRAFT, np.zeros(6), AIRCRAFT_BENEFIT)
-        with pytest.raises(RankingError, match="NaN"):
+        with pytest.raises(McdaError, match="NaN"):
             ranking.topsis(AIRCRAFT, [np.nan, 1, 1, 1, 1, 1], AIRCRAFT_BENEFIT)
 
     def test_bad_matrix(self):
-        with pytest.raises(RankingError, match="NaN"):
+        with pytest.raises(McdaError, match="NaN"):
             ranking.topsis([[1, np.nan], [2, 3]], [0.5, 0.5])
-        with pytest.raises(RankingError, match="2-D"):
+        with pytest.raises(McdaError, match="2-D"):
             ranking.topsis([1, 2, 3], [1])
-        with pytest.raises(RankingError, match="zero for every candidate"):
+        with pytest.raises(McdaError, match="zero for every candidate"):
             ranking.topsis([[0, 1], [0, 2]], [0.5, 0.5])
-        with pytest.raises(RankingError, match="identical"):
+        with pytest.raises(McdaError, match="identical"):
             ranking.topsis([[1, 2], [1, 2]], [0.5, 0.5])
 
     def test_bad_benefit(self):
-        with pytest.raises(RankingError, match="expected 6 flags"):
+        with pytest.raises(McdaError, match="expected 6 flags"):
             ranking.topsis(AIRCRAFT, AIRCRAFT_W, [True, False])
-        with pytest.raises(RankingError, match="True"):
+        with pytest.raises(McdaError, match="True"):
             ranking.topsis(AIRCRAFT, AIRCRAFT_W, ["yes"] * 6)
 
     def test_weighted_sum_errors(self):
-        with pytest.raises(RankingError, match="cost criterion needs a normalisation"):
+        with pytest.raises(McdaError, match="cost criterion needs a normalisation"):
             ranking.weighted_sum(AIRCRAFT, AIRCRAFT_W, AIRCRAFT_BENEFIT)
-        with pytest.raises(RankingError, match="unknown normalisation"):
+        with pytest.raises(McdaError, match="unknown normalisation"):
             ranking.weighted_sum(AIRCRAFT, AIRCRAFT_W, normalization="zscore")
-        with pytest.raises(RankingError, match="positive"):
+        with pytest.raises(McdaError, match="positive"):
             ranking.weighted_sum([[0, 1], [1, 2]], [1, 1], normalization="max")
 
     def test_rank_stability_errors(self):
         kw = {"matrix": AIRCRAFT, "weights": AIRCRAFT_W, "benefit": AIRCRAFT_BENEFIT}
-        with pytest.raises(RankingError, match="unknown method"):
+        with pytest.raises(McdaError, match="unknown method"):
             ranking.rank_stability(**kw, method="vikor")
-        with pytest.raises(RankingError, match="concentration"):
+        with pytest.raises(McdaError, match="concentration"):
             ranking.rank_stability(**kw, concentration=0)
-        with pytest.raises(RankingError, match="top_k"):
+        with pytest.raises(McdaError, match="top_k"):
             ranking.rank_stability(**kw, top_k=5)
-        with pytest.raises(RankingError, match="n_samples"):
+        with pytest.raises(McdaError, match="n_samples"):
             ranking.rank_stability(**kw, n_samples=0)
-        with pytest.raises(RankingError, match="percentiles"):
+        with pytest.raises(McdaError, match="percentiles"):
             ranking.rank_stability(**kw, percentiles=(95, 5))
-        with pytest.raises(RankingError, match="normalization"):
+        with pytest.raises(McdaError, match="normalization"):
             ranking.rank_stability(**kw, normalization="minmax")
-        with pytest.raises(RankingError, match="samples x 6"):
+        with pytest.raises(McdaError, match="samples x 6"):
             ranking.topsis_batch(AIRCRAFT, np.ones((3, 5)), AIRCRAFT_BENEFIT)

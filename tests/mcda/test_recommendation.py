@@ -7,12 +7,12 @@ import math
 import pytest
 
 from nzc_review.errors import NzcError
+from nzc_review.mcda.checks import McdaError
 from nzc_review.mcda.recommendation import (
     DEFAULT_RULES,
     OUTCOMES,
     Band,
     Floor,
-    RecommendationError,
     RecommendationRules,
     recommend,
 )
@@ -118,35 +118,35 @@ class TestFloorsAndLowestRule:
 
 class TestErrors:
     def test_errors_are_nzc_errors(self):
-        with pytest.raises(RecommendationError) as exc:
+        with pytest.raises(McdaError) as exc:
             recommend(80, "ok")
         assert isinstance(exc.value, NzcError) and isinstance(exc.value, ValueError)
         assert "core_gate" in str(exc.value)
 
     def test_bad_totals(self):
-        with pytest.raises(RecommendationError, match="NaN"):
+        with pytest.raises(McdaError, match="NaN"):
             recommend(float("nan"), "pass")
-        with pytest.raises(RecommendationError, match=r"\[0, 100\]"):
+        with pytest.raises(McdaError, match=r"\[0, 100\]"):
             recommend(101, "pass")
-        with pytest.raises(RecommendationError, match="number"):
+        with pytest.raises(McdaError, match="number"):
             recommend("high", "pass")
 
     def test_floor_without_score(self):
         rules = RecommendationRules(floors=(Floor("特色亮点", 6.0),))
-        with pytest.raises(RecommendationError, match="特色亮点"):
+        with pytest.raises(McdaError, match="特色亮点"):
             recommend(90, "pass", {}, rules=rules)
-        with pytest.raises(RecommendationError, match="NaN"):
+        with pytest.raises(McdaError, match="NaN"):
             recommend(90, "pass", {"特色亮点": float("nan")}, rules=rules)
 
     def test_bad_rules(self):
-        with pytest.raises(RecommendationError, match="decreasing"):
+        with pytest.raises(McdaError, match="decreasing"):
             RecommendationRules(
                 bands=(Band("a", "甲", 60, "recommend"), Band("b", "乙", 85, "recommend"))
             )
-        with pytest.raises(RecommendationError, match="no grade"):
+        with pytest.raises(McdaError, match="no grade"):
             RecommendationRules(bands=(Band("a", "甲", 60, "recommend"),))
-        with pytest.raises(RecommendationError, match="unknown outcome"):
+        with pytest.raises(McdaError, match="unknown outcome"):
             Band("a", "甲", 60, "maybe")
-        with pytest.raises(RecommendationError, match="unknown grade"):
+        with pytest.raises(McdaError, match="unknown grade"):
             RecommendationRules(floors=(Floor("x", 1, cap="gold"),))
         assert DEFAULT_RULES.bands[0].lower == 85

@@ -7,7 +7,7 @@ import pytest
 
 from nzc_review.errors import NzcError
 from nzc_review.mcda import weighting
-from nzc_review.mcda.weighting import WeightingError
+from nzc_review.mcda.checks import McdaError
 
 # Saaty, T. L. (2008). Decision making with the analytic hierarchy process. Int. J.
 # Services Sciences 1(1), 83-98: "relative consumption of drinks in the United States",
@@ -259,80 +259,80 @@ class TestDirectAndObjective:
 
 class TestErrors:
     def test_errors_are_nzc_and_value_errors(self):
-        with pytest.raises(WeightingError) as exc:
+        with pytest.raises(McdaError) as exc:
             weighting.ahp([[1, 2], [0.5, 1], [1, 1]])
         assert isinstance(exc.value, NzcError) and isinstance(exc.value, ValueError)
         assert "square" in str(exc.value)
 
     def test_non_reciprocal(self):
-        with pytest.raises(WeightingError, match="not reciprocal") as exc:
+        with pytest.raises(McdaError, match="not reciprocal") as exc:
             weighting.ahp([[1, 3, 5], [1 / 3, 1, 2], [1 / 5, 2, 1]])
         assert exc.value.name == "matrix[2, 1]"
 
     def test_non_positive(self):
-        with pytest.raises(WeightingError, match="positive"):
+        with pytest.raises(McdaError, match="positive"):
             weighting.ahp([[1, 0], [0, 1]])
-        with pytest.raises(WeightingError, match="positive"):
+        with pytest.raises(McdaError, match="positive"):
             weighting.ahp([[1, -2], [-0.5, 1]])
 
     def test_bad_diagonal(self):
-        with pytest.raises(WeightingError, match="diagonal"):
+        with pytest.raises(McdaError, match="diagonal"):
             weighting.ahp([[2, 1], [1, 1]])
 
     def test_nan_in_matrix(self):
-        with pytest.raises(WeightingError, match="NaN"):
+        with pytest.raises(McdaError, match="NaN"):
             weighting.ahp([[1, np.nan], [np.nan, 1]])
 
     def test_unknown_ri_table_and_uncovered_order(self):
-        with pytest.raises(WeightingError, match="unknown random-index table"):
+        with pytest.raises(McdaError, match="unknown random-index table"):
             weighting.ahp(drinks_matrix(), ri="nobody-1999")
         big = np.ones((11, 11))
-        with pytest.raises(WeightingError, match="no value for n=11"):
+        with pytest.raises(McdaError, match="no value for n=11"):
             weighting.ahp(big, ri="saaty")
         assert weighting.ahp(big, ri="alonso-lamata").cr == pytest.approx(0.0, abs=1e-9)
 
     def test_group_errors(self):
-        with pytest.raises(WeightingError, match="AIJ"):
+        with pytest.raises(McdaError, match="AIJ"):
             weighting.ahp_group([drinks_matrix()], method="mean")
-        with pytest.raises(WeightingError, match="same criteria"):
+        with pytest.raises(McdaError, match="same criteria"):
             weighting.ahp_group([drinks_matrix(), np.ones((3, 3))])
-        with pytest.raises(WeightingError, match="no matrices"):
+        with pytest.raises(McdaError, match="no matrices"):
             weighting.ahp_group([])
-        with pytest.raises(WeightingError, match="expected 2 weights"):
+        with pytest.raises(McdaError, match="expected 2 weights"):
             weighting.ahp_group([np.ones((3, 3))] * 2, expert_weights=[1, 1, 1])
-        with pytest.raises(WeightingError, match="all zero"):
+        with pytest.raises(McdaError, match="all zero"):
             weighting.ahp_group([np.ones((3, 3))] * 2, expert_weights=[0, 0])
-        with pytest.raises(WeightingError, match=r"matrices\[1\]"):
+        with pytest.raises(McdaError, match=r"matrices\[1\]"):
             weighting.ahp_group([np.ones((3, 3)), [[1, 2, 1], [2, 1, 1], [1, 1, 1]]])
 
     def test_direct_weight_errors(self):
-        with pytest.raises(WeightingError, match="negative"):
+        with pytest.raises(McdaError, match="negative"):
             weighting.direct_weights([110, -10])
-        with pytest.raises(WeightingError, match="all zero"):
+        with pytest.raises(McdaError, match="all zero"):
             weighting.direct_weights([0, 0, 0], total=None)
-        with pytest.raises(WeightingError, match="add up to 90"):
+        with pytest.raises(McdaError, match="add up to 90"):
             weighting.direct_weights([50, 40])
-        with pytest.raises(WeightingError, match="NaN"):
+        with pytest.raises(McdaError, match="NaN"):
             weighting.direct_weights([50, np.nan])
 
     def test_objective_weight_errors(self):
-        with pytest.raises(WeightingError, match="non-negative"):
+        with pytest.raises(McdaError, match="non-negative"):
             weighting.entropy_weights([[1, -1], [2, 3]])
-        with pytest.raises(WeightingError, match="constant"):
+        with pytest.raises(McdaError, match="constant"):
             weighting.entropy_weights([[1, 1], [1, 1]])
-        with pytest.raises(WeightingError, match="at least 2"):
+        with pytest.raises(McdaError, match="at least 2"):
             weighting.entropy_weights([[1, 2]])
-        with pytest.raises(WeightingError, match="constant"):
+        with pytest.raises(McdaError, match="constant"):
             weighting.critic_weights([[1, 2], [1, 3], [1, 4]])
-        with pytest.raises(WeightingError, match="at least 3"):
+        with pytest.raises(McdaError, match="at least 3"):
             weighting.critic_weights([[1, 2], [2, 3]])
-        with pytest.raises(WeightingError, match="benefit"):
+        with pytest.raises(McdaError, match="benefit"):
             weighting.critic_weights([[1, 2], [2, 3], [3, 1]], benefit=[True])
 
     def test_pairwise_matrix_errors(self):
-        with pytest.raises(WeightingError, match="do not fit"):
+        with pytest.raises(McdaError, match="do not fit"):
             weighting.pairwise_matrix([1, 2])
-        with pytest.raises(WeightingError, match="missing"):
+        with pytest.raises(McdaError, match="missing"):
             weighting.pairwise_matrix({(0, 1): 2}, 3)
-        with pytest.raises(WeightingError, match="positive"):
+        with pytest.raises(McdaError, match="positive"):
             weighting.pairwise_matrix([2, 0, 1])

@@ -31,7 +31,7 @@ from nzc_review.meeting.figures import (
     panel_figures,
 )
 from nzc_review.meeting.opinion.consensus import ConsensusText, parse_consensus
-from nzc_review.store.base import (
+from nzc_review.store import (
     RECOMMENDATION_ZH,
     Actor,
     ApplicationRecord,
@@ -224,7 +224,7 @@ class PanelOpinion:
 def expert_label(session: SessionInfo, name: str, code: str) -> str:
     """How an expert appears in reports: their name or their code (专家A), per the session's
     ``expert_display`` rule."""
-    return name if session.rules.get("expert_display") == "names" else code
+    return name if session.session_rules.shows_names else code
 
 
 def _evaluate(snapshot: dict[str, Any], source: str) -> Evaluation:
@@ -264,14 +264,14 @@ def collect_opinion(
     session = store.session(actor)
     app = next((a for a in store.applications(actor) if a.id == app_id), None)
     if app is None:
-        from nzc_review.store.base import NotFound
+        from nzc_review.store import NotFound
 
         raise NotFound(f"no application {app_id!r} in this review session")
     snapshot = store.application_snapshot(actor, app_id)
     if evaluation is None:
         evaluation = _evaluate(snapshot, f"{app_id}@v{app.version}")
     experts = {e.id: e for e in store.experts(actor)}
-    names = session.rules.get("expert_display") == "names"
+    names = session.session_rules.shows_names
     all_reviews = store.reviews(actor, app_id)
     progress = store.progress(actor)
     cells = {eid: c for (eid, aid), c in progress.cells.items() if aid == app_id}

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nzc_review.files.resources import notebook
 from nzc_review.files.safe_paths import (
     OutputPathError,
     check_out_not_in_inputs,
@@ -28,8 +29,7 @@ from nzc_review.files.safe_paths import (
 )
 from nzc_review.meeting.opinion.data import OpinionError
 from nzc_review.runner.jobs import JobResult, NotebookJob, run_notebook_jobs
-from nzc_review.runner.render import NOTEBOOKS_DIR
-from nzc_review.store.base import Actor, ApplicationRecord, ReviewStore, StoreError
+from nzc_review.store import Actor, ApplicationRecord, ReviewStore, StoreError
 
 __all__ = [
     "NOTEBOOK",
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: The parameterised report notebook.
-NOTEBOOK = NOTEBOOKS_DIR / "panel_opinion.ipynb"
+NOTEBOOK = notebook("panel_opinion.ipynb")
 #: The file stem of the reports (``opinion.html``, ``opinion.pdf``, ``opinion.ipynb``).
 STEM = "opinion"
 #: The session summary files (:func:`nzc_review.meeting.opinion.session.write_session_summary`).

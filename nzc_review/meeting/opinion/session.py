@@ -31,12 +31,13 @@ from typing import Any
 import numpy as np
 
 from nzc_review.files.atomic import write_atomic
-from nzc_review.mcda.panel_stats import KendallW, PanelError, kendall_w
+from nzc_review.mcda.checks import McdaError
+from nzc_review.mcda.panel_stats import KendallW, kendall_w
 from nzc_review.meeting.opinion.data import PanelOpinion, collect_opinion
 from nzc_review.meeting.opinion.html import audit_head_line
 from nzc_review.policy import catalog
 from nzc_review.present.dates import date_zh
-from nzc_review.store.base import Actor, ApplicationRecord, ReviewStore, SessionInfo
+from nzc_review.store import Actor, ApplicationRecord, ReviewStore, SessionInfo
 
 __all__ = [
     "NOTICE_OUTCOMES",
@@ -104,7 +105,7 @@ def session_kendall(totals: Mapping[str, Mapping[str, float]]) -> tuple[KendallW
     x = np.array([[totals[e][a] for a in apps] for e in complete])
     try:
         return kendall_w(x), f"{len(complete)} 位专家 × {len(apps)} 项申报"
-    except PanelError:
+    except McdaError:
         return None, "每位专家给各申报的总分均相同，W 无定义。"
 
 
