@@ -19,8 +19,8 @@ from html import escape
 from pathlib import Path
 
 from nzc_review.errors import InputError, NzcError
+from nzc_review.files.discover import discover
 from nzc_review.files.safe_paths import (
-    MARKER,
     check_out_not_in_inputs,
     check_output_files,
     prepare_out_dir,
@@ -81,34 +81,6 @@ class BatchReport:
     def to_dict(self) -> dict:
         return {"out_dir": self.out_dir, "seconds": self.seconds,
                 "results": [asdict(r) for r in self.results]}
-
-
-def _in_output_folder(path: Path, root: Path) -> bool:
-    """Whether ``path`` lies in a folder written by nzc-review (one holding its marker) below
-    ``root``: earlier outputs (e.g. ``summary.xlsx``) are never read back as applications."""
-    return any((folder / MARKER).is_file() for folder in path.parents
-               if folder == root or root in folder.parents)
-
-
-def discover(inputs: list[str | Path]) -> list[Path]:
-    """Application files named directly or found in folders (recursively, skipping output
-    folders of nzc-review), in order, once."""
-    suffixes = set(supported_suffixes())
-    found: list[Path] = []
-    for item in inputs:
-        path = Path(item)
-        if path.is_dir():
-            found.extend(sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in suffixes
-                and not p.name.startswith((".", "~$")) and not _in_output_folder(p, path)
-            ))
-        else:
-            found.append(path)
-    unique: dict[Path, None] = {}
-    for p in found:
-        unique.setdefault(p.resolve() if p.exists() else p, None)
-    return list(unique)
 
 
 def unreadable_reason(path: Path, exc: BaseException) -> str:
@@ -179,7 +151,7 @@ def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
     """
     started = time.perf_counter()
     check_out_not_in_inputs(options.out_dir, inputs)
-    paths = discover(inputs)
+    paths = discover(inputs, supported_suffixes())
     if not paths:
         raise NzcError("no application files found (expected " + ", ".join(supported_suffixes())
                        + ")")

@@ -282,11 +282,11 @@ def session_explorer(token: str | None):
 def folder_explorer(folder: str | Path):
     """The explorer over every application file in ``folder`` (JupyterLab)."""
     from nzc_review.errors import InputError
-    from nzc_review.intake import load_application
-    from nzc_review.runner.batch import discover
+    from nzc_review.files.discover import discover
+    from nzc_review.intake import load_application, supported_suffixes
 
     apps, seen = [], set()
-    for path in discover([folder]):
+    for path in discover([folder], supported_suffixes()):
         try:
             app = load_application(path)
         except InputError:

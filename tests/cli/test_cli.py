@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import EXAMPLES, ROOT, minimal_app
 
+pytestmark = pytest.mark.slow  # a Python process per command
+
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(

@@ -67,12 +67,12 @@ def _options():
 
 def _check_evaluation(app: Application) -> None:
     """The evaluation of a loaded application holds finite numbers only (strict JSON)."""
-    from nzc_review.cli.main import _json_default, strict_json
+    from nzc_review.cli.output import json_default, strict_json
     from nzc_review.evaluation.pipeline import evaluate_application
 
     ev = evaluate_application(app, _options())
     try:
-        json.dumps(ev, default=_json_default, allow_nan=False)
+        json.dumps(ev, default=json_default, allow_nan=False)
     except ValueError:
         raise AssertionError(f"non-finite numbers in the evaluation of {app.id}: "
                              f"{strict_json(ev)[1]}") from None
@@ -258,6 +258,7 @@ splices = st.none() | st.tuples(st.sampled_from(["truncate", "flip", "insert"]),
                                 st.integers(0, 10**6), st.sampled_from(_SNIPPETS))
 
 
+@pytest.mark.slow
 @fuzz(900)
 @given(
     which=st.integers(0, len(DOCUMENTS) - 1),
@@ -275,6 +276,7 @@ def test_mutated_documents_load_or_fail_clearly(which, steps, form, edit):
     check_input(data, f".{form}", loader)
 
 
+@pytest.mark.slow
 @fuzz(500)
 @given(
     top=st.dictionaries(keys, values, max_size=8),
@@ -315,6 +317,7 @@ hostile_texts = st.one_of(
 )
 
 
+@pytest.mark.slow
 @fuzz(500)
 @given(
     text=hostile_texts,
@@ -411,6 +414,7 @@ def _damaged(steps: list[tuple]) -> bytes:
     return bytes(data)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @fuzz(35)
 @given(steps=st.lists(xlsx_damage, min_size=1, max_size=3), lifecycle=st.booleans())

@@ -18,7 +18,8 @@ import yaml
 from rich.console import Console
 
 from nzc_review import limits
-from nzc_review.cli.main import main, strict_json
+from nzc_review.cli.main import main
+from nzc_review.cli.output import strict_json
 from nzc_review.errors import InputError
 from nzc_review.intake import load_application
 from nzc_review.lifecycle.intake import load_document
@@ -330,9 +331,9 @@ def test_strict_json_writes_null_for_non_finite_numbers(capsys):
     text, replaced = strict_json({"a": [1.0, float("inf")], "b": {"c": float("nan")}, "d": 2})
     assert _strict(text) == {"a": [1.0, None], "b": {"c": None}, "d": 2}
     assert replaced == ["a[1]", "b.c"]
-    from nzc_review.cli.main import _print_json
+    from nzc_review.cli.output import print_json
 
-    _print_json({"x": float("-inf")})
+    print_json({"x": float("-inf")})
     out, err = capsys.readouterr()
     assert _strict(out) == {"x": None}
     assert "note: 1 value(s) were not finite numbers and are written as null: x" in err

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from nzc_review.cli.args import positive_int, positive_seconds
+from nzc_review.cli.args import add_run_options, draws_count
+from nzc_review.cli.output import EXIT_FAILED, EXIT_OK
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -43,11 +43,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
             print(f"  ✘ {r.source}: {r.reason}", file=sys.stderr)
         print(f"{len(report.failed)} 份申报评估失败：" + "、".join(
             Path(r.source).name for r in report.failed), file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def register(sub) -> None:
+    """Add the ``batch`` subcommand."""
     p = sub.add_parser(
         "batch",
         help="evaluate applications (files or folders) into reports: executed notebook, "
@@ -55,15 +56,11 @@ def register(sub) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="application files or folders")
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default out/)")
-    p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
-                   help="notebooks run at once (default: number of cores)")
-    p.add_argument("--no-pdf", action="store_true", help="skip PDF printing")
-    p.add_argument("--timeout", type=positive_seconds, default=300.0,
-                   help="seconds allowed per application (default 300)")
-    p.add_argument("--draws", type=positive_int, default=10_000, help="Monte Carlo draws")
+    add_run_options(p, per="application")
+    p.add_argument("--draws", type=draws_count, default=10_000,
+                   help="Monte Carlo draws (at most 100,000, an input limit)")
     p.add_argument("--seed", type=int, default=20231228, help="Monte Carlo seed")
     p.add_argument("--factors", metavar="CSV", help="your own emission factors")
     p.add_argument("--electricity-scope", metavar="SCOPES",
                    help="grid factor preference, comma-separated")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_batch)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from nzc_review.cli.output import EXIT_OK
 from nzc_review.errors import InputError
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Application
@@ -100,13 +101,13 @@ def cmd_template(args: argparse.Namespace) -> int:
         raise InputError(out.name, f"the template is an Excel workbook: name it *.xlsx, got {out}")
     write_template(args.type, out)
     print(f"wrote {out} ({catalog.PILOT_TYPE_ZH[args.type]}申报模板)")
-    return 0
+    return EXIT_OK
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
     app = convert(args.input, args.output)
     print(f"wrote {args.output} ({app.id}, {catalog.PILOT_TYPE_ZH[app.pilot_type]})")
-    return 0
+    return EXIT_OK
 
 
 def register(subparsers) -> None:

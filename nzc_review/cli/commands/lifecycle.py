@@ -15,14 +15,13 @@ folder or inside one, see :mod:`nzc_review.files.safe_paths`), 1 when a report c
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from nzc_review.cli.args import positive_int, positive_seconds
+from nzc_review.cli.args import add_run_options, iso_date
+from nzc_review.cli.output import EXIT_FAILED, EXIT_OK, console, print_json
+from nzc_review.cli.per_file import run_per_file, show_per_file
 from nzc_review.errors import InputError, NzcError
-
-EXIT_OK, EXIT_REPORT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
 def _year(text: str) -> int:
@@ -33,15 +32,6 @@ def _year(text: str) -> int:
     if not 1990 <= value <= 2100:
         raise argparse.ArgumentTypeError(f"expected a year between 1990 and 2100, got {value}")
     return value
-
-
-def _date(text: str) -> str:
-    import datetime as dt
-
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _wants_report(args: argparse.Namespace) -> bool:
@@ -79,7 +69,7 @@ def _run_reports(jobs: list, args: argparse.Namespace, desc: str) -> int:
             print(f"  ✔ {out / shown}", file=stream)
         else:
             print(f"  ✘ {r.key}: {r.reason}", file=sys.stderr)
-    return EXIT_REPORT_FAILED if failed else EXIT_OK
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _add_report_options(p: argparse.ArgumentParser, *, always: bool = False) -> None:
@@ -88,19 +78,13 @@ def _add_report_options(p: argparse.ArgumentParser, *, always: bool = False) -> 
                        help="also write printable reports (executed notebook, HTML, PDF)")
     p.add_argument("--out", metavar="DIR", default=None if not always else "out",
                    help="report folder (default out/; implies --report)")
-    p.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1,
-                   help="notebooks run at once (default: number of cores)")
-    p.add_argument("--no-pdf", action="store_true", help="skip PDF printing")
-    p.add_argument("--timeout", type=positive_seconds, default=300.0,
-                   help="seconds allowed per report (default 300)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_options(p)
 
 
 # --- accept ----------------------------------------------------------------------------------
 
 
 def cmd_accept(args: argparse.Namespace) -> int:
-    from nzc_review.cli.main import _console, _print_json
     from nzc_review.lifecycle.acceptance import evaluate_acceptance
     from nzc_review.lifecycle.config import load_rules
     from nzc_review.lifecycle.intake import load_acceptance
@@ -108,37 +92,21 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
     _check_out(args, args.files)
     rules = load_rules(args.rules)[0]
-    results: list[object] = []
-    valid = []
     seen: dict[str, str] = {}
-    status = EXIT_OK
-    for path in args.files:
-        try:
-            case = load_acceptance(path)
-        except InputError as exc:
-            print(exc.message, file=sys.stderr)
-            results.append({"file": path, "error": exc.message})
-            status = EXIT_INVALID
-            continue
-        if case.application.id in seen:
-            message = (f"{Path(path).name}: application.id: {case.application.id} is accepted "
-                       f"also in {seen[case.application.id]}")
-            print(message, file=sys.stderr)
-            results.append({"file": path, "error": message})
-            status = EXIT_INVALID
-            continue
-        seen[case.application.id] = Path(path).name
-        results.append(evaluate_acceptance(case, rules))
-        valid.append((path, case))
-    if args.format == "json":
-        _print_json(results[0] if len(results) == 1 else results)
-    else:
-        console = _console()
-        for item in results:
-            if not isinstance(item, dict):
-                acceptance_view(console, item)
-        if len(results) > 1:
-            acceptance_summary(results, console)
+
+    def load(path: str):
+        """An acceptance file; the same pilot twice in one run is refused."""
+        case = load_acceptance(path)
+        pilot = case.application.id
+        if pilot in seen:
+            raise InputError(Path(path).name, [
+                ("application.id", f"{pilot} is accepted also in {seen[pilot]}")])
+        seen[pilot] = Path(path).name
+        return case
+
+    run = run_per_file(args.files, load, lambda case: evaluate_acceptance(case, rules))
+    status = show_per_file(run, args.format, acceptance_view, acceptance_summary)
+    valid = [(o.path, o.loaded) for o in run.ok]
     if _wants_report(args) and valid:
         from nzc_review.lifecycle.jobs import acceptance_jobs
 
@@ -152,7 +120,6 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 
 def cmd_disclose(args: argparse.Namespace) -> int:
-    from nzc_review.cli.main import _console, _print_json
     from nzc_review.lifecycle.disclosure import disclosure_view
     from nzc_review.lifecycle.intake import load_histories
     from nzc_review.lifecycle.jobs import disclosure_jobs
@@ -167,10 +134,10 @@ def cmd_disclose(args: argparse.Namespace) -> int:
         raise InputError("input", "no disclosure for the year(s) asked: "
                                   + ", ".join(map(str, years or [])))
     if args.format == "json":
-        _print_json([{k: v for k, v in view.to_dict().items() if k != "accounting"}
+        print_json([{k: v for k, v in view.to_dict().items() if k != "accounting"}
                      for view in views])
     else:
-        _console().print(disclosure_table(views))
+        console().print(disclosure_table(views))
     return _run_reports(disclosure_jobs(histories, years), args, "披露报告")
 
 
@@ -178,7 +145,6 @@ def cmd_disclose(args: argparse.Namespace) -> int:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from nzc_review.cli.main import _console, _print_json
     from nzc_review.lifecycle.config import load_rules
     from nzc_review.lifecycle.intake import load_histories
     from nzc_review.lifecycle.monitor import monitor
@@ -189,9 +155,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     histories = load_histories(args.inputs)
     rep = monitor(histories, args.as_of, rules)
     if args.format == "json":
-        _print_json(rep.to_dict())
+        print_json(rep.to_dict())
     else:
-        monitor_view(_console(), rep)
+        monitor_view(console(), rep)
     if _wants_report(args):
         from nzc_review.lifecycle.jobs import monitor_job
 
@@ -201,6 +167,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    """Add the ``accept``, ``disclose`` and ``monitor`` subcommands."""
     p = sub.add_parser(
         "accept",
         help="acceptance evaluation of self-evaluation reports, nzc-acceptance/1 (验收评价)",
@@ -210,7 +177,7 @@ def register(sub) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="acceptance files (YAML/JSON/xlsx)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--rules", metavar="FILE", help="rules YAML/JSON (see docs/lifecycle.md)")
-    p.add_argument("--evaluated-on", type=_date, metavar="DATE",
+    p.add_argument("--evaluated-on", type=iso_date, metavar="DATE",
                    help="date printed on reports (YYYY-MM-DD; default today)")
     _add_report_options(p)
     p.set_defaults(func=cmd_accept)
@@ -239,7 +206,7 @@ def register(sub) -> None:
     p.add_argument("--as-of", type=_year, metavar="YEAR",
                    help="review year (default: the latest disclosed year)")
     p.add_argument("--rules", metavar="FILE", help="rules YAML/JSON (see docs/lifecycle.md)")
-    p.add_argument("--evaluated-on", type=_date, metavar="DATE",
+    p.add_argument("--evaluated-on", type=iso_date, metavar="DATE",
                    help="date printed on the dashboard (YYYY-MM-DD; default today)")
     _add_report_options(p)
     p.set_defaults(func=cmd_monitor)

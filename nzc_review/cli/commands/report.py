@@ -20,28 +20,14 @@ before) and lists which required revisions (修改意见) of the consensus were 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import sys
 from typing import TYPE_CHECKING
 
-from nzc_review.cli.args import positive_int, positive_seconds
-
-EXIT_OK, EXIT_FAILED = 0, 1
+from nzc_review.cli.args import add_run_options, iso_date, positive_int
+from nzc_review.cli.output import EXIT_FAILED, EXIT_OK, console, print_json
 
 if TYPE_CHECKING:
     from nzc_review.meeting.revision import RevisionReport
-
-
-
-
-
-
-def _iso_date(text: str) -> str:
-    try:
-        return dt.date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -91,44 +77,43 @@ def _revision_text(report: RevisionReport) -> None:
     """Print a revision report as tables."""
     from rich.table import Table
 
-    from nzc_review.cli.main import _console
     from nzc_review.meeting.opinion.consensus import section_label
     from nzc_review.meeting.revision import show_value
 
-    console = _console()
+    out = console()
     d = report.diff
-    console.print(
+    out.print(
         f"[bold]{report.app_id}[/bold] {report.name}：第 {report.from_version} 版 → "
         f"第 {report.to_version} 版"
     )
     if d.unchanged:
-        console.print("两个版本内容相同。")
+        out.print("两个版本内容相同。")
     if d.indicators:
         t = Table(title="指标变化", show_lines=False)
         for col in ("代码", "指标", "变化", "内容"):
             t.add_column(col)
         for c in d.indicators:
             t.add_row(c.code, c.name_zh, c.change_zh, "；".join(f.describe() for f in c.fields))
-        console.print(t)
+        out.print(t)
     if d.projects:
         t = Table(title="重点项目变化")
         for col in ("项目", "变化", "内容"):
             t.add_column(col)
         for p in d.projects:
             t.add_row(p.name, p.change_zh, "；".join(f.describe() for f in p.fields))
-        console.print(t)
+        out.print(t)
     if d.fields:
         t = Table(title="其他变化")
         for col in ("内容", "修改前", "修改后"):
             t.add_column(col)
         for f in d.fields:
             t.add_row(f.label, show_value(f.before), show_value(f.after))
-        console.print(t)
+        out.print(t)
     if d.sections:
-        console.print("涉及创建方案章节：" + "、".join(section_label(n) for n in d.sections))
-    console.print(f"修改意见来源：{report.consensus_source}")
+        out.print("涉及创建方案章节：" + "、".join(section_label(n) for n in d.sections))
+    out.print(f"修改意见来源：{report.consensus_source}")
     if not report.checks:
-        console.print("专家组意见中没有修改意见。")
+        out.print("专家组意见中没有修改意见。")
         return
     t = Table(title="修改意见落实情况（按章节判断，供专家复核）")
     for col in ("序号", "章节", "修改意见", "判定", "依据"):
@@ -142,12 +127,11 @@ def _revision_text(report: RevisionReport) -> None:
             f"[{style}]{c.status_zh}[/{style}]",
             "；".join(c.evidence),
         )
-    console.print(t)
+    out.print(t)
 
 
 def cmd_revision(args: argparse.Namespace) -> int:
     """Compare two versions and check the consensus's revisions; see the module docstring."""
-    from nzc_review.cli.main import _print_json
     from nzc_review.meeting.opinion.reports import open_session
     from nzc_review.meeting.revision import compare_versions
     from nzc_review.store import Actor
@@ -160,7 +144,7 @@ def cmd_revision(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.format == "json":
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
     else:
         _revision_text(report)
     return EXIT_OK
@@ -181,26 +165,13 @@ def register(subparsers) -> None:
         help="only this application (repeatable; default: every finalized one)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument(
-        "--workers",
-        type=positive_int,
-        default=min(4, os.cpu_count() or 1),
-        help="reports rendered at once (default: up to 4, the number of cores)",
-    )
-    p.add_argument("--no-pdf", action="store_true", help="skip PDF printing")
-    p.add_argument(
-        "--timeout",
-        type=positive_seconds,
-        default=300.0,
-        help="seconds allowed per report (default 300)",
-    )
+    add_run_options(p, max_workers=4)
     p.add_argument(
         "--date",
-        type=_iso_date,
+        type=iso_date,
         metavar="YYYY-MM-DD",
         help="date printed in the reports (default: the session's date)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_report)
 
     p = subparsers.add_parser(

@@ -23,9 +23,11 @@ from pathlib import Path
 
 from nzc_review.cli.args import non_negative_int, positive_int
 from nzc_review.errors import InputError, NzcError
-from nzc_review.runner.render import PROJECT_ROOT
+from nzc_review.files.resources import panels_dir
 
-PANELS_DIR = Path(os.environ.get("NZC_PANELS_DIR", PROJECT_ROOT / "panels"))
+#: The Voila panels (package data of a wheel, a real folder; ``$NZC_PANELS_DIR`` overrides:
+#: :mod:`nzc_review.files.resources`).
+PANELS_DIR = panels_dir()
 PANEL_OF_ROLE = {"expert": "expert_review.ipynb", "chair": "chair_dashboard.ipynb",
                  "secretary": "chair_dashboard.ipynb", "analyst": "explorer.ipynb"}
 DEFAULT_DEMO_DIR = Path("out/demo-session")

@@ -31,9 +31,10 @@ import os
 import sys
 from pathlib import Path
 
-from nzc_review.errors import InputError, NzcError
-
-EXIT_OK, EXIT_INVALID = 0, 2
+from nzc_review.cli.args import positive_int
+from nzc_review.cli.output import EXIT_INVALID, EXIT_OK, console, print_json
+from nzc_review.cli.per_file import run_per_file
+from nzc_review.errors import InputError
 
 
 def _store(directory: str, audit_key: str | None = None):
@@ -49,10 +50,8 @@ def _op():
 
 
 def _out(args: argparse.Namespace, data: object, text: str) -> None:
-    from nzc_review.cli.main import _print_json
-
     if getattr(args, "format", None) == "json":
-        _print_json(data)
+        print_json(data)
     else:
         print(text)
 
@@ -115,47 +114,39 @@ def _read_criteria(path: str) -> list:
 def cmd_session_import(args: argparse.Namespace) -> int:
     from nzc_review.store import import_file
 
-    failed = False
-    results = []
+    text = getattr(args, "format", None) != "json"
     with _store(args.dir) as store:
         op = _op()
-        for path in args.files:
-            try:
-                r = import_file(store, op, path)
-            except InputError as exc:
-                failed = True
-                print(exc.message, file=sys.stderr)
-                results.append({"file": path, "error": exc.message})
-                continue
-            except NzcError as exc:  # e.g. a finalized application
-                failed = True
-                print(f"{path}: {exc}", file=sys.stderr)
-                results.append({"file": path, "error": str(exc)})
-                continue
-            results.append({"file": path, **_asdict(r)})
-            what = {
-                "new": "新导入 imported",
-                "revised": "新版本 new version",
-                "unchanged": "未变化 unchanged",
-            }[r.action]
-            if getattr(args, "format", None) != "json":
-                print(
-                    f"{r.app_id}: {what} (version {r.version}, sha256 {r.content_sha256[:12]}…)"
-                    f"  ← {path}"
-                )
-                if r.new_round:
-                    print(
-                        f"  第 {r.round} 轮评审 review round {r.round}: 上一轮定稿为修改完善后推荐，"
-                        f"修改稿（第 {r.version} 版）重新进入评审；比较修改内容：nzc-review "
-                        f"revision {args.dir} {r.app_id}"
-                    )
-                for c in r.new_conflicts:
-                    print(
-                        f"  ! 利益冲突待确认 conflict #{c.id}: expert #{c.expert_id} — {c.detail}"
-                    )
-    if getattr(args, "format", None) == "json":
-        _out(args, results, "")
-    return EXIT_INVALID if failed else EXIT_OK
+
+        def load(path: str):
+            """Import one file (a finalized application refuses it: that file fails)."""
+            r = import_file(store, op, path)
+            if text:
+                _show_import(args, r, path)
+            return r
+
+        run = run_per_file(args.files, load)
+    if not text:
+        _out(args, [o.shown() if o.error is not None else {"file": o.path, **_asdict(o.result)}
+                    for o in run.outcomes], "")
+    return run.status
+
+
+def _show_import(args: argparse.Namespace, r, path: str) -> None:
+    what = {
+        "new": "新导入 imported",
+        "revised": "新版本 new version",
+        "unchanged": "未变化 unchanged",
+    }[r.action]
+    print(f"{r.app_id}: {what} (version {r.version}, sha256 {r.content_sha256[:12]}…)  ← {path}")
+    if r.new_round:
+        print(
+            f"  第 {r.round} 轮评审 review round {r.round}: 上一轮定稿为修改完善后推荐，"
+            f"修改稿（第 {r.version} 版）重新进入评审；比较修改内容：nzc-review "
+            f"revision {args.dir} {r.app_id}"
+        )
+    for c in r.new_conflicts:
+        print(f"  ! 利益冲突待确认 conflict #{c.id}: expert #{c.expert_id} — {c.detail}")
 
 
 def cmd_session_assign(args: argparse.Namespace) -> int:
@@ -207,8 +198,6 @@ def cmd_session_status(args: argparse.Namespace) -> int:
 
     from rich.table import Table
 
-    from nzc_review.cli.main import _console
-
     styles = {
         "submitted": "green",
         "draft": "yellow",
@@ -228,14 +217,14 @@ def cmd_session_status(args: argparse.Namespace) -> int:
             text = REVIEW_STATUS_ZH[cell.status] + ("*" if cell.conflict_pending else "")
             row.append(f"[{styles[cell.status]}]{text}[/]")
         table.add_row(*row)
-    console = _console()
-    console.print(table)
+    out = console()
+    out.print(table)
     counts = grid.counts()
-    console.print("合计：" + "，".join(f"{REVIEW_STATUS_ZH[k]} {v}" for k, v in counts.items()))
+    out.print("合计：" + "，".join(f"{REVIEW_STATUS_ZH[k]} {v}" for k, v in counts.items()))
     if pending:
-        console.print(f"* 有 {len(pending)} 项利益冲突待秘书确认或豁免（nzc-review coi DIR list）")
+        out.print(f"* 有 {len(pending)} 项利益冲突待秘书确认或豁免（nzc-review coi DIR list）")
     if not grid.experts or not grid.applications:
-        console.print("（尚无专家或申报：nzc-review expert add / session import）")
+        out.print("（尚无专家或申报：nzc-review expert add / session import）")
     return EXIT_OK
 
 
@@ -313,8 +302,6 @@ def cmd_expert_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.table import Table
 
-    from nzc_review.cli.main import _console
-
     table = Table(title="专家组 expert panel")
     for col in ("ID", "代号", "姓名", "单位", "职称", "专业领域", "县（市、区）", "角色", "有效"):
         table.add_column(col)
@@ -330,7 +317,7 @@ def cmd_expert_list(args: argparse.Namespace) -> int:
             e.role_zh,
             "是" if e.active else "否",
         )
-    _console().print(table)
+    console().print(table)
     return EXIT_OK
 
 
@@ -354,8 +341,6 @@ def cmd_coi_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.table import Table
 
-    from nzc_review.cli.main import _console
-
     table = Table(title="利益冲突 conflicts of interest")
     for col in ("ID", "专家", "申报", "依据", "说明", "状态", "理由"):
         table.add_column(col)
@@ -370,10 +355,10 @@ def cmd_coi_list(args: argparse.Namespace) -> int:
             c.status_zh,
             c.reason or "",
         )
-    console = _console()
-    console.print(table)
+    out = console()
+    out.print(table)
     if not items:
-        console.print("（无 none）")
+        out.print("（无 none）")
     return EXIT_OK
 
 
@@ -436,16 +421,6 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
 
 
 # --- registration ----------------------------------------------------------------------------
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
 
 
 def _fmt(p: argparse.ArgumentParser) -> None:
@@ -634,6 +609,6 @@ def register(subparsers) -> None:
     q.set_defaults(func=cmd_audit_head)
     q = sub.add_parser("log", help="print audit events, oldest first")
     q.add_argument("dir", metavar="DIR")
-    q.add_argument("--limit", type=_positive, metavar="N", help="only the last N events")
+    q.add_argument("--limit", type=positive_int, metavar="N", help="only the last N events")
     _fmt(q)
     q.set_defaults(func=cmd_audit_log)

@@ -1,0 +1,64 @@
+"""``nzc-review check`` and ``nzc-review evaluate``: the automatic evaluation of application
+files, one after the other (:mod:`nzc_review.cli.per_file`: a bad file is reported and the
+others go on; exit status 2 when any file is invalid).
+
+* ``check`` — indicator compliance (指标达标核查, 河环发〔2023〕23号 表1–表5);
+* ``evaluate`` — compliance, eligibility, completeness, accounting, forecast, risk, cost and the
+  feasibility verdict (可行性评估).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from nzc_review.cli.args import draws_count
+from nzc_review.cli.per_file import run_per_file, show_per_file
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from nzc_review.evaluation.compliance import evaluate_compliance
+    from nzc_review.intake import load_application
+    from nzc_review.present.terminal import compliance_summary, compliance_view
+
+    run = run_per_file(args.files, load_application, evaluate_compliance)
+    return show_per_file(run, args.format, compliance_view, compliance_summary)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from nzc_review.evaluation.pipeline import evaluate_application, evaluation_options
+    from nzc_review.intake import load_application
+    from nzc_review.present.terminal import evaluation_summary, evaluation_view
+
+    options = evaluation_options(draws=args.draws, seed=args.seed, factors=args.factors,
+                                 electricity_scope=args.electricity_scope)
+    run = run_per_file(args.files, load_application,
+                       lambda app: evaluate_application(app, options))
+    return show_per_file(run, args.format, evaluation_view, evaluation_summary)
+
+
+def register(subparsers) -> None:
+    """Add the ``check`` and ``evaluate`` subcommands."""
+    p = subparsers.add_parser("check",
+                              help="indicator compliance of application files (指标达标核查)")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="application files (YAML/JSON/Excel .xlsx)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(func=cmd_check)
+
+    p = subparsers.add_parser(
+        "evaluate",
+        help="full automatic evaluation: compliance, eligibility, completeness, accounting, "
+        "forecast, risk, cost and the feasibility verdict (可行性评估)",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="application files")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--factors", metavar="CSV", help="your own emission factors (override rows)")
+    p.add_argument(
+        "--electricity-scope",
+        metavar="SCOPES",
+        help="grid factor preference, comma-separated (default guangxi,southern_grid,national)",
+    )
+    p.add_argument("--draws", type=draws_count, default=10_000,
+                   help="Monte Carlo draws (at most 100,000, an input limit)")
+    p.add_argument("--seed", type=int, default=20231228, help="Monte Carlo seed")
+    p.set_defaults(func=cmd_evaluate)
