@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SYSDEPS_BIN := /usr/bin/chromium
 SYSDEPS_PKGS := chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
 
-.PHONY: demo test lint bench sysdeps venv clean serve
+.PHONY: demo test test-fast lint bench sysdeps venv clean serve
 
 venv: $(STAMP)
 
@@ -39,9 +39,19 @@ demo: venv sysdeps
 	@echo "evaluation reports: out/<id>/evaluation.html and .pdf; summary: out/summary.html, out/summary.xlsx"
 	@echo "lifecycle: out/accept/<id>-acceptance/, out/disclose/<id>-disclosure-2027/, out/monitor/monitor/monitor.html"
 
+# Everything: notebooks, kernels, servers, browsers, PDFs and the wheel installed on its own.
 test: venv sysdeps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The pure part, in under a minute: tests marked slow (notebooks, kernels, servers, browsers,
+# LibreOffice, fuzzing, the wheel build) are left out, the rest runs on every core
+# (pytest-xdist; a test module stays on one worker, in order); no system packages needed.
+# FAST_WORKERS=0 runs it in this one process.
+FAST_WORKERS ?= auto
+test-fast: venv
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow" -n $(FAST_WORKERS) --dist loadfile
 
 lint: venv
 	$(BIN)/ruff check .

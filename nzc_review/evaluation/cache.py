@@ -35,15 +35,29 @@ FORMAT = "nzc-evaluation-cache/1"
 CACHE_DIR = Path("cache") / "evaluations"
 
 _PACKAGE = Path(__file__).resolve().parents[1]
+#: What :func:`code_fingerprint` reads: the code and the policy data (factor tables, catalog).
+FINGERPRINT_SUFFIXES = frozenset({".py", ".yaml", ".csv"})
+#: Folders it skips: compiled files, and the notebooks, panels, templates and examples a wheel
+#: carries in ``_data`` (:mod:`nzc_review.files.resources`), which no evaluation depends on.
+FINGERPRINT_SKIPPED = frozenset({"__pycache__", "_data"})
+
+
+def package_files(package: Path = _PACKAGE) -> list[Path]:
+    """The files :func:`code_fingerprint` hashes, sorted: the same list from a source checkout
+    and from an installed wheel."""
+    found = []
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = [d for d in subfolders if d not in FINGERPRINT_SKIPPED]
+        found += [Path(folder, n) for n in names if Path(n).suffix in FINGERPRINT_SUFFIXES]
+    return sorted(found, key=lambda p: p.relative_to(package).as_posix())
 
 
 @cache
 def code_fingerprint() -> str:
-    """SHA-256 over the package's code and data files (``*.py``, ``*.yaml``, ``*.csv``): what an
+    """SHA-256 over the package's code and data files (:func:`package_files`): what an
     evaluation depends on besides the application."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in _PACKAGE.rglob("*")
-                       if p.suffix in {".py", ".yaml", ".csv"} and "__pycache__" not in p.parts):
+    for path in package_files():
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -160,11 +174,12 @@ def cache_dir(session_dir: str | os.PathLike[str]) -> Path:
 def _write(path: Path, data: str | bytes) -> None:
     """Write atomically; a folder that cannot be written leaves the cache empty (the panel
     still shows the figures, computed in memory)."""
+    from nzc_review.errors import InputError
     from nzc_review.files.atomic import write_atomic
 
     try:
-        write_atomic(path, data)
-    except OSError:
+        write_atomic(path, data, mode=0o600)
+    except (OSError, InputError):
         pass
 
 

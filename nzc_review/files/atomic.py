@@ -17,11 +17,14 @@ from pathlib import Path
 from nzc_review.errors import InputError
 
 
-def write_atomic(path: str | Path, data: str | bytes, *, make_parents: bool = True) -> Path:
+def write_atomic(
+    path: str | Path, data: str | bytes, *, make_parents: bool = True, mode: int | None = None
+) -> Path:
     """Write ``data`` (text is UTF-8) to ``path`` atomically and return ``path``.
 
     With ``make_parents`` (the default, for folders the tool made itself) missing folders are
-    created; without it a missing folder is the user's error.
+    created; without it a missing folder is the user's error. ``mode`` gives the file other
+    permissions than the usual ones (``0o600`` for a file only its owner may read).
 
     Raises
     ------
@@ -52,7 +55,7 @@ def write_atomic(path: str | Path, data: str | bytes, *, make_parents: bool = Tr
             os.fsync(handle.fileno())
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, (0o666 & ~umask) if mode is None else mode)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -2,21 +2,24 @@
 
 The templates live in the project's ``reports/`` folder (``reports/nzc_report``: outputs only,
 A4 print layout, Chinese fonts, nothing from the network); the notebooks in ``notebooks/``.
+Installed from a wheel, both are package data (:mod:`nzc_review.files.resources`).
 """
 
 from __future__ import annotations
 
-import os
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+from nzc_review.files.resources import notebooks_dir, reports_dir
 
 if TYPE_CHECKING:  # nbformat imports jsonschema's format checkers: seconds, for a type name
     import nbformat
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-REPORTS_DIR = Path(os.environ.get("NZC_REPORTS_DIR", PROJECT_ROOT / "reports"))
-NOTEBOOKS_DIR = Path(os.environ.get("NZC_NOTEBOOKS_DIR", PROJECT_ROOT / "notebooks"))
+#: The nbconvert templates and the notebooks: package data of a wheel, the repository's
+#: folders in a source checkout, or ``$NZC_REPORTS_DIR`` / ``$NZC_NOTEBOOKS_DIR``
+#: (:mod:`nzc_review.files.resources`).
+REPORTS_DIR = reports_dir()
+NOTEBOOKS_DIR = notebooks_dir()
 REPORT_TEMPLATE = "nzc_report"
 
 

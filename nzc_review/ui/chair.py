@@ -32,7 +32,7 @@ from nzc_review.errors import NzcError
 from nzc_review.meeting.figures import PanelFigures, application_figures
 from nzc_review.meeting.opinion.reports import SESSION_REPORTS
 from nzc_review.present.dates import date_zh
-from nzc_review.store.base import RECOMMENDATION_ZH
+from nzc_review.store import RECOMMENDATION_ZH
 from nzc_review.ui.common import STYLE, evaluation_of, message
 from nzc_review.ui.expert import RECOMMENDATION_OPTIONS, _ioloop_call_later
 from nzc_review.ui.refusals import refusal_zh

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 import yaml
 
-from nzc_review.store.base import StoreError
+from nzc_review.store import StoreError
 
 STYLE = """
 <style>

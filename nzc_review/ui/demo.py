@@ -17,9 +17,11 @@ from pathlib import Path
 
 from nzc_review.errors import InputError
 from nzc_review.files.atomic import write_atomic
-from nzc_review.runner.render import PROJECT_ROOT
+from nzc_review.files.resources import examples_dir
 
-EXAMPLES = PROJECT_ROOT / "examples" / "applications"
+#: The example applications the demo imports (package data of a wheel,
+#: :mod:`nzc_review.files.resources`).
+EXAMPLES = examples_dir() / "applications"
 PEOPLE = (
     ("expert_a", "张明（示例）", "广西大学（示例）", "expert", None),
     ("expert_b", "李华（示例）", "河池学院（示例）", "expert", None),

@@ -43,7 +43,7 @@ import numpy as np
 
 from nzc_review.errors import InputError, NzcError
 from nzc_review.mcda.weighting import CR_THRESHOLD
-from nzc_review.store.base import Opinion, PermissionDenied
+from nzc_review.store import Opinion, PermissionDenied
 from nzc_review.store.validate import MAX_TEXT, check_complete
 from nzc_review.ui.common import STYLE, criteria_guidance, evaluation_of, evaluation_summary_html
 from nzc_review.ui.local_copy import (
@@ -210,8 +210,8 @@ class ExpertPanel:
         self._key = ""
         self.session = store.session(actor)
         self.criteria = list(self.session.criteria)
-        self.score_min = float(self.session.rules.get("score_min", 0.0))
-        self.score_max = float(self.session.rules.get("score_max", 100.0))
+        self.score_min = self.session.session_rules.score_min
+        self.score_max = self.session.session_rules.score_max
         self.status = w.HTML()
         self.notice = w.HTML()
         self.meta = w.HTML(layout=w.Layout(display="none"))

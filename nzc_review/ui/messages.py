@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nzc_review.errors import InputError
-from nzc_review.store.base import (
+from nzc_review.store import (
     DatabaseDamaged,
     NotFound,
     PermissionDenied,

@@ -13,7 +13,7 @@ sentence, never the English message.
 from __future__ import annotations
 
 from nzc_review.errors import InputError
-from nzc_review.store.base import (
+from nzc_review.store import (
     DENIAL_REASONS_ZH,
     ROLE_ZH,
     DatabaseDamaged,

@@ -95,6 +95,7 @@ def test_a_folder_that_cannot_be_written_costs_only_the_cache(demo, tmp_path):
     assert (folder / "cache").read_text(encoding="utf-8").startswith("a file")
 
 
+@pytest.mark.slow
 def test_serve_warms_the_session_once(tmp_path):
     folder = tmp_path / "session"
     create_demo_session(folder)
@@ -141,6 +142,7 @@ print(json.dumps(heavy))
 """
 
 
+@pytest.mark.slow
 def test_a_panel_kernel_reads_the_cache_and_stays_lean(tmp_path):
     """What a pre-heated kernel runs (imports, preload) and a visitor's panels, expert's and
     chair's: with the session's evaluations cached, no chart, statistics or report library

@@ -48,3 +48,8 @@ def test_a_folder_is_not_overwritten(tmp_path):
     with pytest.raises(InputError, match="out.xlsx: is a folder"):
         write_atomic(tmp_path / "out.xlsx", b"data")
     assert (tmp_path / "out.xlsx").is_dir()
+
+
+def test_a_private_file_keeps_owner_only_permissions(tmp_path):
+    path = write_atomic(tmp_path / "cache.json", "{}", mode=0o600)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -158,6 +158,7 @@ def meeting(tmp_path_factory):
             "dir": root / "session"}
 
 
+@pytest.mark.slow
 def test_exported_scores_are_the_resubmitted_ones(meeting):
     rows = [r for r in _rows(meeting["out"] / "scores.xlsx", "评分") if r["申报编号"] == PARK]
     scores = {r["专家姓名"].removeprefix("专家"): [r[n] for n in NAMES] for r in rows}
@@ -175,6 +176,7 @@ def _expected(meeting) -> dict[str, float]:
     return _by_hand(scores, trim=1)
 
 
+@pytest.mark.slow
 def test_the_dashboard_shows_the_hand_figure(meeting):
     hand = _expected(meeting)
     f = meeting["after"]
@@ -190,6 +192,7 @@ def test_the_dashboard_shows_the_hand_figure(meeting):
     assert f"{old:.2f}" not in meeting["stats"]  # … and nothing shows the stale one
 
 
+@pytest.mark.slow
 def test_the_figure_kept_at_finalization_is_the_hand_figure(meeting):
     hand, kept = _expected(meeting), meeting["kept"]
     assert kept.figures["panel_total"] == pytest.approx(hand["total"], abs=1e-9)
@@ -198,6 +201,7 @@ def test_the_figure_kept_at_finalization_is_the_hand_figure(meeting):
     assert kept.figures["experts"] == ["专家A", "专家B", "专家C", "专家D", "专家E"]
 
 
+@pytest.mark.slow
 def test_opinion_html_carries_the_hand_figure(meeting):
     hand = _expected(meeting)
     html = (meeting["out"] / PARK / "opinion.html").read_text(encoding="utf-8")
@@ -209,6 +213,7 @@ def test_opinion_html_carries_the_hand_figure(meeting):
     assert f"{meeting['before'].panel_total:.2f}" not in html
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM, reason="Debian chromium not installed")
 def test_opinion_pdf_carries_the_hand_figure(meeting):
     hand = _expected(meeting)
@@ -221,6 +226,7 @@ def test_opinion_pdf_carries_the_hand_figure(meeting):
     assert f"{meeting['before'].panel_total:.2f}" not in text
 
 
+@pytest.mark.slow
 def test_summaries_and_exports_carry_the_hand_figure(meeting):
     hand, out = _expected(meeting), meeting["out"]
     row = next(r for r in _rows(out / "summary.xlsx", "排名") if r["申报编号"] == PARK)
@@ -358,6 +364,7 @@ def _points(raw: list[int]) -> dict[str, int] | None:
 
 # Every example builds a whole session: a few examples, and no shrinking (a slow example
 # shrunk for minutes helps nobody; the failing example is printed as drawn).
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow])
 @given(

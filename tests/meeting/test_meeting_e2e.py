@@ -29,10 +29,10 @@ from tests.opinion_fixtures import (
     build_panel,
 )
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not Path("/usr/bin/chromium").exists() and not __import__("os").environ.get("CI"),
     reason="Debian chromium not installed (make test installs it)",
-)
+)]
 
 #: Expert → application → six criterion scores (建设基础 … 保障措施).
 SCORES = {

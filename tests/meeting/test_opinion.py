@@ -402,6 +402,7 @@ def rendered(tmp_path_factory):
 pdf_only = pytest.mark.skipif(not CHROMIUM, reason="Debian chromium not installed")
 
 
+@pytest.mark.slow
 @pdf_only
 def test_reports_and_summary_are_written(rendered):
     _, out, results = rendered
@@ -426,6 +427,7 @@ def test_reports_and_summary_are_written(rendered):
     assert SCRIPT not in summary and "恶意申报&lt;script&gt;" in summary
 
 
+@pytest.mark.slow
 @pdf_only
 def test_every_section_present_and_text_inert_in_html(rendered):
     _, out, _ = rendered
@@ -456,6 +458,7 @@ def test_every_section_present_and_text_inert_in_html(rendered):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
+@pytest.mark.slow
 @pdf_only
 def test_pdf_shows_the_literal_characters_and_chinese(rendered):
     _, out, _ = rendered
@@ -472,6 +475,7 @@ def test_pdf_shows_the_literal_characters_and_chinese(rendered):
         assert chinese in text
 
 
+@pytest.mark.slow
 @pdf_only
 def test_long_opinion_breaks_across_pages_without_loss(rendered):
     _, out, _ = rendered
@@ -486,6 +490,7 @@ def test_long_opinion_breaks_across_pages_without_loss(rendered):
     assert "专家组成员签字" in text.split(_flat(LAST_SENTENCE))[1]
 
 
+@pytest.mark.slow
 @pdf_only
 def test_numbers_in_the_notebook_match_the_library(rendered):
     p, out, _ = rendered
@@ -501,6 +506,7 @@ def test_numbers_in_the_notebook_match_the_library(rendered):
     assert figures == json.loads(json.dumps(op.summary()))
 
 
+@pytest.mark.slow
 @pdf_only
 def test_report_command_names_a_failed_report(rendered, tmp_path, monkeypatch, capsys):
     import nbformat
@@ -527,6 +533,7 @@ def test_report_command_names_a_failed_report(rendered, tmp_path, monkeypatch, c
     assert "生成失败" in (out / "summary.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @pdf_only
 def test_an_output_folder_with_other_reports_is_refused(rendered, tmp_path):
     p, _, _ = rendered

@@ -19,10 +19,10 @@ import yaml
 from nzc_review.runner.batch import BatchOptions, run_batch
 from tests.conftest import EXAMPLES, ROOT
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not Path("/usr/bin/chromium").exists() and not __import__("os").environ.get("CI"),
     reason="Debian chromium not installed (make test installs it)",
-)
+)]
 
 
 @pytest.fixture(scope="module")

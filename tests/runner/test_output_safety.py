@@ -242,6 +242,7 @@ def test_batch_refuses_a_summary_it_did_not_write_before_any_notebook(tmp_path, 
     assert sorted(p.name for p in out.iterdir()) == ["summary.xlsx"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"),
                     reason="notebook kernel environment not installed (make test installs it)")
 def test_batch_bad_ids_duplicates_and_broken_files_never_stop_or_destroy(tmp_path, monkeypatch,

@@ -26,7 +26,7 @@ import pytest
 from nzc_review.ui.demo import create_demo_session
 from tests.conftest import CHROMIUM, ROOT, requires_chromium
 
-pytestmark = requires_chromium
+pytestmark = [pytest.mark.slow, requires_chromium]
 HEADERS = {"expert": "专家评审", "chair": "组长看板"}
 READY = {"expert": "已载入", "chair": "评审进度"}
 LOADING = "正在加载评审面板…"

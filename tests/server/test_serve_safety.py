@@ -348,6 +348,7 @@ def server(tmp_path_factory):
     served.close()
 
 
+@pytest.mark.slow
 def test_pages_need_a_personal_token(server):
     before = server.kernels()
     plain = urllib.request.build_opener()
@@ -368,6 +369,7 @@ def test_pages_need_a_personal_token(server):
     assert visitor.has_nonstandard_attr("HttpOnly") and "_xsrf" in names
 
 
+@pytest.mark.slow
 def test_a_kernel_answers_only_its_page(server):
     import websocket
 
@@ -387,6 +389,7 @@ def test_a_kernel_answers_only_its_page(server):
                                     cookie=page.cookie_header())
 
 
+@pytest.mark.slow
 def test_closing_the_page_releases_its_kernel(server):
     page = Page(server, _path(server.links, "张明"))  # an expert's page
     mine = {p.pid for p in server.processes() if page.kernel_id in " ".join(p.cmdline())}
@@ -425,6 +428,7 @@ def _legacy(msg_type: str, content: dict, session: str, metadata=None) -> str:
                        "content": content, "channel": "shell", "buffers": []})
 
 
+@pytest.mark.slow
 def test_widget_control_flood_leaves_the_server_flat(server):
     """What grew the server from 96 MB to 3 GB in a minute: the widget-control channel opened
     and ``request_states`` sent again and again, by the page's protocol (v1) and the legacy
@@ -488,6 +492,7 @@ def cold_server(tmp_path, request):
     served.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cold_server", [("--kernel-memory-mb", "64")], indirect=True)
 def test_a_kernel_above_its_memory_limit_is_shut_down(cold_server):
     server = cold_server
@@ -513,6 +518,7 @@ def pooled_server(tmp_path):
     served.close()
 
 
+@pytest.mark.slow
 def test_sigterm_to_serve_alone_stops_voila_and_every_kernel(pooled_server):
     server = pooled_server
     server.wait_for(r"Kernel started", count=3)  # a pre-heated kernel per panel

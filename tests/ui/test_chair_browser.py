@@ -33,7 +33,7 @@ from tests.conftest import EXAMPLES, ROOT, requires_chromium
 SHOTS = ROOT / "out" / "screenshots"
 PARK = "DEMO-2024-YQ-001"
 PARK_NAME = "示例工业园区近零碳排放园区试点（示例）"
-pytestmark = requires_chromium
+pytestmark = [pytest.mark.slow, requires_chromium]
 
 
 def _free_port() -> int:

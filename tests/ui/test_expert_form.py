@@ -9,7 +9,7 @@ import re
 import pytest
 
 from nzc_review.errors import InputError
-from nzc_review.store.base import (
+from nzc_review.store import (
     AuthenticationFailed,
     DatabaseDamaged,
     NotFound,

@@ -25,7 +25,7 @@ from tests.conftest import ROOT, requires_chromium
 SHOTS = ROOT / "out" / "screenshots"
 APP = "DEMO-2024-QY-001"
 LOST = "与服务器的连接已中断，您输入的内容已保存在本机浏览器中，连接恢复后请刷新页面"
-pytestmark = requires_chromium
+pytestmark = [pytest.mark.slow, requires_chromium]
 
 
 def _free_port() -> int:

@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import ROOT, requires_chromium
 
 SHOTS = ROOT / "out" / "screenshots"
-pytestmark = requires_chromium
+pytestmark = [pytest.mark.slow, requires_chromium]
 
 
 def _free_port() -> int:

@@ -146,7 +146,7 @@ def test_the_chair_scores_when_the_session_says_so(tmp_path):
 
 
 def test_the_rule_is_checked_and_older_sessions_keep_their_scoring_chair():
-    from nzc_review.store.base import default_rules
+    from nzc_review.store import default_rules
     from nzc_review.store.validate import check_rules
 
     assert chair_scores({}) is True  # a session made before the rule: its chair scored
@@ -402,8 +402,7 @@ def test_an_upgrade_that_would_break_references_is_refused(tmp_path):
 
 
 def _refusals():
-    from nzc_review.store import DatabaseDamaged, NotFound, StoreBusy
-    from nzc_review.store.base import DENIAL_REASONS_ZH
+    from nzc_review.store import DENIAL_REASONS_ZH, DatabaseDamaged, NotFound, StoreBusy
     from nzc_review.ui.refusals import STORE_CODES_ZH
 
     details = {"missing": ("专家B",), "conflicts": (3, 4), "consensus_version": 1,
