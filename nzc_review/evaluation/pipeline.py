@@ -17,6 +17,11 @@ from nzc_review.evaluation.cost import CostModel, CostResult, project_costs
 from nzc_review.evaluation.eligibility import EligibilityResult, evaluate_eligibility
 from nzc_review.evaluation.factors import EmissionFactor
 from nzc_review.evaluation.forecast import Forecast, scenario_forecast
+from nzc_review.evaluation.plausibility import (
+    PlausibilityNote,
+    PlausibilityRules,
+    plausibility_notes,
+)
 from nzc_review.evaluation.risk import RiskModel, RiskResult, delivery_risk
 from nzc_review.evaluation.verdict import Verdict, VerdictRules, decide
 from nzc_review.policy import catalog
@@ -30,6 +35,7 @@ class EvaluationOptions:
     risk: RiskModel = field(default_factory=RiskModel)
     cost: CostModel = field(default_factory=CostModel)
     rules: VerdictRules = field(default_factory=VerdictRules)
+    plausibility: PlausibilityRules = field(default_factory=PlausibilityRules)
 
 
 def evaluation_options(
@@ -71,6 +77,8 @@ class Evaluation:
     risk: RiskResult
     costs: CostResult
     verdict: Verdict
+    #: Notes for the expert to check (needs_review); they do not change the verdict.
+    plausibility: list[PlausibilityNote] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -132,4 +140,5 @@ def evaluate_application(app: Application, options: EvaluationOptions | None = N
         risk=risk,
         costs=costs,
         verdict=verdict,
+        plausibility=plausibility_notes(app, options.plausibility),
     )

@@ -67,6 +67,7 @@ def draft_remarks(ev) -> Remarks:
     for warning in ev.compliance.warnings + [w for w in ev.accounting.warnings if "相差" in w]:
         problems.append(warning + "（二、建设基础及可行性）。")
     supplement.extend(item + "。" for item in ev.completeness.items_to_supplement)
+    supplement.extend(f"请核实：{n.text}。" for n in getattr(ev, "plausibility", []))
     summary = (
         f"经自动评估，该申报项目核心指标门槛为“{_gate(ev.core_gate)}”，"
         f"建设可行性结论为“{ev.verdict.level}”。本意见为系统生成的草稿，供专家组评审参考。"

@@ -41,6 +41,10 @@ ID_RULE = ("an id may contain only letters, digits, '.', '_' and '-', must start
            "or digit and has at most 64 characters (it becomes a file and folder name)")
 
 Year = Annotated[int, Field(ge=1990, le=2100)]
+
+#: The year every reduction of the work plan is measured against: each reduction indicator of
+#: 附件1 表1–表5 reads “较2022年下降…” (河环发〔2023〕23号).
+PLAN_BASE_YEAR = 2022
 #: Emissions and reductions in tCO2: finite, 0 or at least ``min_positive``, at most ``max_tco2``.
 Tco2 = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(limits.check_tco2)]
 #: Any other amount (energy, denominators, money): the same, at most ``max_quantity``.
@@ -182,6 +186,17 @@ class Application(_Model):
     safeguards: Safeguards = Field(default_factory=Safeguards)
     eligibility: dict[str, StrictBool | Answer] = Field(default_factory=dict)
     proofs: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("base_year")
+    @classmethod
+    def _plan_base_year(cls, v: int) -> int:
+        if v != PLAN_BASE_YEAR:
+            raise ValueError(
+                f"base year {v} is not {PLAN_BASE_YEAR}: the work plan measures every reduction "
+                f"against {PLAN_BASE_YEAR} (附件1 表1–表5 “较{PLAN_BASE_YEAR}年下降”); give the "
+                f"{PLAN_BASE_YEAR} figures and set base_year: {PLAN_BASE_YEAR}"
+            )
+        return v
 
     @field_validator("key_projects", mode="before")
     @classmethod

@@ -108,8 +108,12 @@ def verdict_block(ev) -> str:
         ("按期实现概率", "—" if p is None else f"{p:.0%}"),
     ]
     cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in figures)
+    notes = "".join(f"<li>[{_e(n.code)}] {_e(n.text)}<span class='note'>（{_e(n.source)}）</span></li>"
+                    for n in ev.plausibility)
+    notes = (f"<h3 class='keep'>合理性提示（需专家核实，不改变结论）</h3><ul>{notes}</ul>"
+             if notes else "")
     return _wrap(f"<h2 class='keep'>一、评估结论</h2><div class='banner {ev.verdict.code}'>建设可行性：{_e(ev.verdict.level)}"
-                 f"</div><table>{cells}</table><ul>{reasons}</ul>")
+                 f"</div><table>{cells}</table><ul>{reasons}</ul>{notes}")
 
 
 def compliance_table(ev) -> str:

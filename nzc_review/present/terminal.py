@@ -166,6 +166,8 @@ def evaluation_view(console, ev) -> None:
     console.print(Text.assemble("可行性结论：", (f" {ev.verdict.level} ", VERDICT_STYLE[ev.verdict.code])))
     for reason in ev.verdict.reasons:
         console.print(f"  [{reason.rule}] {reason.level}：{reason.text}")
+    for note in ev.plausibility:
+        console.print(f"  [{note.code}] 需核实：{note.text}（{note.source}）", markup=False)
 
     table = Table(title="遴选条件", header_style="bold")
     for header in ("条件", "类型", "申报", "自动核查", "结论"):

@@ -27,7 +27,8 @@ def test_hard_condition_answered_no_bars_the_application():
 
 def test_preference_never_bars():
     answers = {c: True for c in ("willing_and_qualified", "county_review",
-                                 "entity_community_body", "steady_decline")}
+                                 "entity_community_body", "low_carbon_buildings_and_living",
+                                 "steady_decline")}
     answers["urban_renewal_done"] = False
     result = evaluate_eligibility(_app("community", eligibility=answers))
     assert result.status == "eligible"

@@ -173,3 +173,27 @@ def test_display_reference_tidies_latex():
 
 def test_every_rule_kind_has_a_chinese_label():
     assert set(catalog.RULE_ZH) == set(catalog.RULE_KINDS)
+
+
+@pytest.mark.parametrize("pilot_type, heading", [
+    ("region", "（一）近零碳排放区域试点"), ("park", "（二）近零碳排放园区试点"),
+    ("community", "（三）近零碳排放社区试点"), ("campus", "（四）近零碳排放校园试点"),
+    ("commercial", "（五）近零碳排放商业场所试点"),
+])
+def test_every_sentence_of_the_selection_conditions_is_a_condition(pilot_type, heading):
+    """二、遴选条件 read the same way for every type: each sentence of the type's paragraph is
+    (nearly word for word) covered by the type's conditions, so none is left out."""
+    import difflib
+    import re
+
+    text = SEED.read_text(encoding="utf-8")
+    start = text.index(heading) + len(heading)
+    end = min(i for i in (text.find("（", start + 1), text.find("三、", start)) if i > 0)
+    paragraph = re.sub(r"\s+", "", text[start:end])
+    sentences = [s for s in paragraph.split("。") if s]
+    conditions = "|".join(c.text_zh for c in catalog.selection_conditions(pilot_type))
+    for sentence in sentences:
+        core = re.sub(r"^(优先考虑|建设期内应实现|应)", "", sentence)
+        matcher = difflib.SequenceMatcher(None, core, conditions, autojunk=False)
+        covered = sum(b.size for b in matcher.get_matching_blocks() if b.size >= 3)
+        assert covered / len(core) >= 0.8, f"{pilot_type}: not a condition: {sentence}"
