@@ -15,7 +15,7 @@ nesting too deep for the parser; then the shape of the data read
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 
 import yaml
@@ -85,8 +85,7 @@ def _scan_yaml(text: str, source: str) -> None:
             depth += 1
             values += 1
             if depth > lim.depth:
-                raise InputError(source, [(_at(event.start_mark), f"nested deeper than "
-                                           f"{lim.depth} levels (input limit)")])
+                raise InputError(source, [(_at(event.start_mark), _too_deep())])
         elif isinstance(event, _CLOSE):
             depth -= 1
         elif isinstance(event, _VALUE):
@@ -103,17 +102,38 @@ def _number_problem(exc: ValueError) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def read_yaml(path: Path) -> object:
+def _too_deep() -> str:
+    return f"nested deeper than {active().depth} levels (input limit)"
+
+
+def _read(path: Path, kind: str, parse: Callable[[str, str], object]) -> object:
+    """Read ``path`` as text, ``parse(text, source)`` it and check the shape of the data.
+
+    ``parse`` refuses what is particular to its format; here, for both, a value the parser
+    cannot convert (``ValueError``: an integer of 5,000 digits) and a nesting too deep for it
+    (``RecursionError``) become an :class:`~nzc_review.errors.InputError` naming the file.
+    """
     text = _read_text(path)
     source = path.name
     try:
+        data = parse(text, source)
+    except ValueError as exc:
+        raise InputError(source, f"invalid {kind}: {_number_problem(exc)}") from None
+    except RecursionError:
+        raise InputError(source, _too_deep()) from None
+    check_structure(data, source)
+    return data
+
+
+def _parse_yaml(text: str, source: str) -> object:
+    try:
         _scan_yaml(text, source)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         if "maximum nesting depth" in problem:  # libyaml's own guard, met before any event
-            problem = f"nested deeper than {active().depth} levels (input limit)"
+            problem = _too_deep()
         else:
             problem = f"invalid YAML: {problem}"
         raise InputError(source, [(_at(mark), problem)]) from None
@@ -123,13 +143,10 @@ def read_yaml(path: Path) -> object:
                                  f"position {exc.position} ({exc.reason})") from None
     except yaml.YAMLError as exc:
         raise InputError(source, f"invalid YAML: {exc}") from None
-    except ValueError as exc:  # a scalar PyYAML resolves but cannot convert (int of 5,000 digits)
-        raise InputError(source, f"invalid YAML: {_number_problem(exc)}") from None
-    except RecursionError:
-        raise InputError(source, f"nested deeper than {active().depth} levels (input "
-                                 "limit)") from None
-    check_structure(data, source)
-    return data
+
+
+def read_yaml(path: Path) -> object:
+    return _read(path, "YAML", _parse_yaml)
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
@@ -145,22 +162,17 @@ def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not a number in JSON")
 
 
-def read_json(path: Path) -> object:
-    text = _read_text(path)
-    source = path.name
+def _parse_json(text: str, source: str) -> object:
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise InputError(
             source, [(f"line {exc.lineno}, column {exc.colno}", f"invalid JSON: {exc.msg}")]
         ) from None
-    except ValueError as exc:
-        raise InputError(source, f"invalid JSON: {_number_problem(exc)}") from None
-    except RecursionError:
-        raise InputError(source, f"nested deeper than {active().depth} levels (input "
-                                 "limit)") from None
-    check_structure(data, source)
-    return data
+
+
+def read_json(path: Path) -> object:
+    return _read(path, "JSON", _parse_json)
 
 
 def _register() -> None:

@@ -21,9 +21,24 @@ from nzc_review.files.atomic import write_atomic
 from nzc_review.files.excel_safety import append_row, workbook_bytes
 from nzc_review.store.errors import StoreError
 from nzc_review.store.interface import ReviewStore
-from nzc_review.store.records import RECOMMENDATION_ZH, ROLE_ZH, Actor
+from nzc_review.store.records import RECOMMENDATION_ZH, ROLE_ZH, Actor, Expert
 
-__all__ = ["export_workbook"]
+__all__ = ["expert_row", "export_workbook"]
+
+
+def expert_row(e: Expert) -> list[str]:
+    """One member of the panel as the 专家 sheet and ``nzc-review expert list`` show them:
+    代号, 姓名, 单位, 职称, 专业领域, 县（市、区）, 角色, 有效 (no token)."""
+    return [
+        e.code,
+        e.name,
+        e.organisation,
+        e.title or "",
+        e.field or "",
+        e.county or "",
+        e.role_zh,
+        "是" if e.active else "否",
+    ]
 
 
 def _write_sheet(
@@ -252,19 +267,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
         {4: 60, 5: 40, 6: 40},
     )
 
-    rows = [
-        [
-            e.code,
-            e.name,
-            e.organisation,
-            e.title or "",
-            e.field or "",
-            e.county or "",
-            e.role_zh,
-            "是" if e.active else "否",
-        ]
-        for e in experts.values()
-    ]
+    rows = [expert_row(e) for e in experts.values()]
     _write_sheet(
         wb,
         "专家",

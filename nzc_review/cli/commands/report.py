@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from nzc_review.cli.args import add_run_options, iso_date, positive_int
 from nzc_review.cli.output import EXIT_FAILED, EXIT_OK, console, print_json
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from nzc_review.meeting.revision import RevisionReport
 
 
@@ -73,12 +76,25 @@ def cmd_report(args: argparse.Namespace) -> int:
 # --- revision ----------------------------------------------------------------------------------
 
 
-def _revision_text(report: RevisionReport) -> None:
-    """Print a revision report as tables."""
+def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Table:
+    """A Rich table titled ``title`` with ``columns`` and ``rows``."""
     from rich.table import Table
 
+    t = Table(title=title)
+    for col in columns:
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*row)
+    return t
+
+
+def _revision_text(report: RevisionReport) -> None:
+    """Print a revision report as tables."""
     from nzc_review.meeting.opinion.consensus import section_label
     from nzc_review.meeting.revision import show_value
+
+    def described(fields) -> str:
+        return "；".join(f.describe() for f in fields)
 
     out = console()
     d = report.diff
@@ -89,45 +105,33 @@ def _revision_text(report: RevisionReport) -> None:
     if d.unchanged:
         out.print("两个版本内容相同。")
     if d.indicators:
-        t = Table(title="指标变化", show_lines=False)
-        for col in ("代码", "指标", "变化", "内容"):
-            t.add_column(col)
-        for c in d.indicators:
-            t.add_row(c.code, c.name_zh, c.change_zh, "；".join(f.describe() for f in c.fields))
-        out.print(t)
+        rows = [(c.code, c.name_zh, c.change_zh, described(c.fields)) for c in d.indicators]
+        out.print(_table("指标变化", ("代码", "指标", "变化", "内容"), rows))
     if d.projects:
-        t = Table(title="重点项目变化")
-        for col in ("项目", "变化", "内容"):
-            t.add_column(col)
-        for p in d.projects:
-            t.add_row(p.name, p.change_zh, "；".join(f.describe() for f in p.fields))
-        out.print(t)
+        rows = [(p.name, p.change_zh, described(p.fields)) for p in d.projects]
+        out.print(_table("重点项目变化", ("项目", "变化", "内容"), rows))
     if d.fields:
-        t = Table(title="其他变化")
-        for col in ("内容", "修改前", "修改后"):
-            t.add_column(col)
-        for f in d.fields:
-            t.add_row(f.label, show_value(f.before), show_value(f.after))
-        out.print(t)
+        rows = [(f.label, show_value(f.before), show_value(f.after)) for f in d.fields]
+        out.print(_table("其他变化", ("内容", "修改前", "修改后"), rows))
     if d.sections:
         out.print("涉及创建方案章节：" + "、".join(section_label(n) for n in d.sections))
     out.print(f"修改意见来源：{report.consensus_source}")
     if not report.checks:
         out.print("专家组意见中没有修改意见。")
         return
-    t = Table(title="修改意见落实情况（按章节判断，供专家复核）")
-    for col in ("序号", "章节", "修改意见", "判定", "依据"):
-        t.add_column(col)
-    for c in report.checks:
-        style = {"addressed": "green", "not_addressed": "red", "untagged": "yellow"}[c.status]
-        t.add_row(
+    styles = {"addressed": "green", "not_addressed": "red", "untagged": "yellow"}
+    rows = [
+        (
             str(c.number),
             section_label(c.revision.section),
             c.revision.text,
-            f"[{style}]{c.status_zh}[/{style}]",
+            f"[{styles[c.status]}]{c.status_zh}[/{styles[c.status]}]",
             "；".join(c.evidence),
         )
-    out.print(t)
+        for c in report.checks
+    ]
+    title = "修改意见落实情况（按章节判断，供专家复核）"
+    out.print(_table(title, ("序号", "章节", "修改意见", "判定", "依据"), rows))
 
 
 def cmd_revision(args: argparse.Namespace) -> int:

@@ -302,21 +302,13 @@ def cmd_expert_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.table import Table
 
+    from nzc_review.store.export import expert_row
+
     table = Table(title="专家组 expert panel")
     for col in ("ID", "代号", "姓名", "单位", "职称", "专业领域", "县（市、区）", "角色", "有效"):
         table.add_column(col)
     for e in experts:
-        table.add_row(
-            str(e.id),
-            e.code,
-            e.name,
-            e.organisation,
-            e.title or "",
-            e.field or "",
-            e.county or "",
-            e.role_zh,
-            "是" if e.active else "否",
-        )
+        table.add_row(str(e.id), *expert_row(e))
     console().print(table)
     return EXIT_OK
 
@@ -435,18 +427,38 @@ def _audit_key(p: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _group(subparsers, name: str, help_text: str, *, directory: bool = False):
+    """Add the command ``name`` and return its subparsers, one per ACTION (``args.<name>_action``);
+    with ``directory``, the session folder ``DIR`` comes before the ACTION."""
+    p = subparsers.add_parser(name, help=help_text)
+    if directory:
+        p.add_argument("dir", metavar="DIR")
+    return p.add_subparsers(dest=f"{name}_action", required=True, metavar="ACTION")
+
+
+def _command(
+    sub, name: str, help_text: str, func, *, directory: bool = True
+) -> argparse.ArgumentParser:
+    """Add the subcommand ``name``, run by ``func``, with the session folder ``DIR`` as its
+    first argument (unless ``directory`` is false); the caller adds the others, then
+    :func:`_fmt` last."""
+    q = sub.add_parser(name, help=help_text)
+    if directory:
+        q.add_argument("dir", metavar="DIR")
+    q.set_defaults(func=func)
+    return q
+
+
 def register(subparsers) -> None:
     """Add ``session``, ``expert``, ``coi`` and ``audit``."""
     from nzc_review.store import ROLES
 
     # session
-    p = subparsers.add_parser(
-        "session", help="review sessions (评审会): create, import, assign, status, export"
+    sub = _group(
+        subparsers, "session", "review sessions (评审会): create, import, assign, status, export"
     )
-    sub = p.add_subparsers(dest="session_action", required=True, metavar="ACTION")
 
-    q = sub.add_parser("create", help="create a review session in a folder")
-    q.add_argument("dir", metavar="DIR")
+    q = _command(sub, "create", "create a review session in a folder", cmd_session_create)
     q.add_argument("--name", required=True, help="session name, e.g. 第一批试点评审会")
     q.add_argument("--date", help="session date, e.g. 2024-05-20")
     q.add_argument("--batch", help="pilot batch, e.g. 2024年第一批")
@@ -469,19 +481,17 @@ def register(subparsers) -> None:
     )
     _audit_key(q, "where to create the audit key file (mode 0600)")
     _fmt(q)
-    q.set_defaults(func=cmd_session_create)
 
-    q = sub.add_parser(
+    q = _command(
+        sub,
         "import",
-        help="import application files (YAML/JSON/Excel); a changed file becomes a new version",
+        "import application files (YAML/JSON/Excel); a changed file becomes a new version",
+        cmd_session_import,
     )
-    q.add_argument("dir", metavar="DIR")
     q.add_argument("files", nargs="+", metavar="FILE")
     _fmt(q)
-    q.set_defaults(func=cmd_session_import)
 
-    q = sub.add_parser("assign", help="assign applications to experts")
-    q.add_argument("dir", metavar="DIR")
+    q = _command(sub, "assign", "assign applications to experts", cmd_session_assign)
     q.add_argument(
         "--all",
         action="store_true",
@@ -501,29 +511,24 @@ def register(subparsers) -> None:
         help="application id (repeatable); alone: all experts for this application",
     )
     _fmt(q)
-    q.set_defaults(func=cmd_session_assign)
 
-    q = sub.add_parser("status", help="progress grid experts × applications (评审进度)")
-    q.add_argument("dir", metavar="DIR")
-    _fmt(q)
-    q.set_defaults(func=cmd_session_status)
-
-    q = sub.add_parser("export", help="Excel workbook with every score and opinion")
-    q.add_argument("dir", metavar="DIR")
+    _fmt(_command(
+        sub, "status", "progress grid experts × applications (评审进度)", cmd_session_status
+    ))
+    q = _command(sub, "export", "Excel workbook with every score and opinion", cmd_session_export)
     q.add_argument("out", metavar="OUT.xlsx")
-    q.set_defaults(func=cmd_session_export)
 
     # expert
-    p = subparsers.add_parser(
-        "expert", help="people of the session (专家组、秘书、分析人员): add, list, new token"
+    sub = _group(
+        subparsers, "expert", "people of the session (专家组、秘书、分析人员): add, list, new token"
     )
-    sub = p.add_subparsers(dest="expert_action", required=True, metavar="ACTION")
-    q = sub.add_parser(
+    q = _command(
+        sub,
         "add",
-        help="add an expert, the chair, the secretary or an analyst; prints their personal "
-        "link(s) once",
+        "add an expert, the chair, the secretary or an analyst; prints their personal link(s) "
+        "once",
+        cmd_expert_add,
     )
-    q.add_argument("dir", metavar="DIR")
     q.add_argument("--name", required=True)
     q.add_argument("--org", required=True, help="organisation (单位)")
     q.add_argument("--title", help="title (职称)")
@@ -543,55 +548,60 @@ def register(subparsers) -> None:
         "http://127.0.0.1:8866), or the full page URL",
     )
     _fmt(q)
-    q.set_defaults(func=cmd_expert_add)
-
-    q = sub.add_parser("list", help="list the panel")
-    q.add_argument("dir", metavar="DIR")
-    _fmt(q)
-    q.set_defaults(func=cmd_expert_list)
-
-    q = sub.add_parser("token", help="issue a new personal link (the old one stops working)")
-    q.add_argument("dir", metavar="DIR")
+    _fmt(_command(sub, "list", "list the panel", cmd_expert_list))
+    q = _command(
+        sub, "token", "issue a new personal link (the old one stops working)", cmd_expert_token
+    )
     q.add_argument("id", type=int, metavar="ID")
     q.add_argument("--base-url", metavar="URL")
     _fmt(q)
-    q.set_defaults(func=cmd_expert_token)
 
     # coi
-    p = subparsers.add_parser(
-        "coi", help="conflicts of interest (利益冲突/回避): list, confirm, waive, declare"
+    sub = _group(
+        subparsers,
+        "coi",
+        "conflicts of interest (利益冲突/回避): list, confirm, waive, declare",
+        directory=True,
     )
-    p.add_argument("dir", metavar="DIR")
-    sub = p.add_subparsers(dest="coi_action", required=True, metavar="ACTION")
-    q = sub.add_parser("list", help="list conflicts (detected ones await a decision)")
+    q = _command(
+        sub,
+        "list",
+        "list conflicts (detected ones await a decision)",
+        cmd_coi_list,
+        directory=False,
+    )
     q.add_argument("--status", choices=("declared", "pending", "confirmed", "waived"))
     _fmt(q)
-    q.set_defaults(func=cmd_coi_list)
     for action, text in (
         ("confirm", "confirm a detected conflict: the expert is recused"),
         ("waive", "waive a detected conflict: the expert may score"),
     ):
-        q = sub.add_parser(action, help=text)
+        q = _command(sub, action, text, cmd_coi_decide, directory=False)
         q.add_argument("id", type=int, metavar="ID", help="conflict id (see list)")
         q.add_argument("--reason", required=True)
         _fmt(q)
-        q.set_defaults(func=cmd_coi_decide)
-    q = sub.add_parser("declare", help="record a conflict an expert declared (recuses at once)")
+    q = _command(
+        sub,
+        "declare",
+        "record a conflict an expert declared (recuses at once)",
+        cmd_coi_declare,
+        directory=False,
+    )
     q.add_argument("--expert", type=int, required=True, metavar="ID")
     q.add_argument("--app", required=True, metavar="ID")
     q.add_argument("--reason", required=True)
     _fmt(q)
-    q.set_defaults(func=cmd_coi_declare)
 
     # audit
-    p = subparsers.add_parser(
-        "audit", help="audit trail: verify the keyed hash chain, print its head, show events"
+    sub = _group(
+        subparsers, "audit", "audit trail: verify the keyed hash chain, print its head, show events"
     )
-    sub = p.add_subparsers(dest="audit_action", required=True, metavar="ACTION")
-    q = sub.add_parser(
-        "verify", help="check the keyed hash chain and the records (exit 2 if anything fails)"
+    q = _command(
+        sub,
+        "verify",
+        "check the keyed hash chain and the records (exit 2 if anything fails)",
+        cmd_audit_verify,
     )
-    q.add_argument("dir", metavar="DIR")
     q.add_argument(
         "--head",
         metavar="COUNT:HASH",
@@ -600,15 +610,12 @@ def register(subparsers) -> None:
     )
     _audit_key(q, "the audit key file")
     _fmt(q)
-    q.set_defaults(func=cmd_audit_verify)
-    q = sub.add_parser(
-        "head", help="print the head of the audit trail (COUNT:HASH) to write in the minutes"
-    )
-    q.add_argument("dir", metavar="DIR")
-    _fmt(q)
-    q.set_defaults(func=cmd_audit_head)
-    q = sub.add_parser("log", help="print audit events, oldest first")
-    q.add_argument("dir", metavar="DIR")
+    _fmt(_command(
+        sub,
+        "head",
+        "print the head of the audit trail (COUNT:HASH) to write in the minutes",
+        cmd_audit_head,
+    ))
+    q = _command(sub, "log", "print audit events, oldest first", cmd_audit_log)
     q.add_argument("--limit", type=positive_int, metavar="N", help="only the last N events")
     _fmt(q)
-    q.set_defaults(func=cmd_audit_log)

@@ -202,57 +202,51 @@ def failure_zh(reason: str | None) -> str:
 Render = Callable[..., Sequence[Any]]
 
 
+def _failure(result: Any) -> tuple[str, str] | None:
+    """Why a render's result is no finished report — none returned, a failed job, no PDF —
+    as ``(reason, reason_zh)``; ``None`` when the PDF was written."""
+    if result is None:
+        return "the renderer returned nothing", failure_zh("")
+    if getattr(result, "status", None) != "ok":
+        reason = str(getattr(result, "reason", "") or "failed")
+        return reason, failure_zh(reason)
+    if "pdf" not in dict(getattr(result, "outputs", {}) or {}):
+        return "no PDF was written", failure_zh("PDF")
+    return None
+
+
 def _render(
     session_dir: Path, reports_dir: Path, app_id: str, version: int, render: Render | None
 ) -> None:
-    """Render and record the outcome (runs in the background thread)."""
+    """Render and record the outcome, ``failed`` with the reason or ``ready`` with the files
+    (runs in the background thread)."""
     started = _now()
     try:
         if render is None:
             from nzc_review.meeting.opinion.reports import render_opinion_reports as render
         results = list(render(session_dir, [app_id], reports_dir))
-        result = results[0] if results else None
     except Exception as exc:  # noqa: BLE001 - the outcome is recorded, never raised here
-        write_status(
-            reports_dir,
-            app_id,
-            version=version,
-            state="failed",
-            started_at=started,
-            finished_at=_now(),
-            reason=f"{type(exc).__name__}: {exc}",
-            reason_zh=failure_zh(str(exc) if isinstance(exc, OSError) else ""),
+        result = None
+        failure = (
+            f"{type(exc).__name__}: {exc}",
+            failure_zh(str(exc) if isinstance(exc, OSError) else ""),
         )
-        return
-    outputs = dict(getattr(result, "outputs", {}) or {})
-    if result is None or getattr(result, "status", None) != "ok" or "pdf" not in outputs:
-        if result is None:
-            reason, reason_zh = "the renderer returned nothing", failure_zh("")
-        elif getattr(result, "status", None) != "ok":
-            reason = str(getattr(result, "reason", "") or "failed")
-            reason_zh = failure_zh(reason)
-        else:
-            reason, reason_zh = "no PDF was written", failure_zh("PDF")
-        write_status(
-            reports_dir,
-            app_id,
-            version=version,
-            state="failed",
-            started_at=started,
-            finished_at=_now(),
-            reason=reason,
-            reason_zh=reason_zh,
-        )
-        return
+    else:
+        result = results[0] if results else None
+        failure = _failure(result)
+    if failure is None:
+        outputs = dict(getattr(result, "outputs", {}) or {})
+        state, detail = "ready", {"pdf": outputs.get("pdf"), "html": outputs.get("html")}
+    else:
+        state, detail = "failed", {"reason": failure[0], "reason_zh": failure[1]}
     write_status(
         reports_dir,
         app_id,
         version=version,
-        state="ready",
+        state=state,
         started_at=started,
         finished_at=_now(),
-        pdf=outputs.get("pdf"),
-        html=outputs.get("html"),
+        **detail,
     )
 
 

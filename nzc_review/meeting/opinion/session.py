@@ -22,7 +22,7 @@ the summary, for the chair to correct.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -376,6 +376,16 @@ def _cell(value: Any, num: bool = False) -> str:
     return f"<td{' class=num' if num else ''}>{escape(text)}</td>"
 
 
+def _named(apps: Iterable[tuple[str, str]]) -> str:
+    """Applications as ``名称（编号）、名称（编号）``, escaped."""
+    return escape("、".join(f"{name}（{app_id}）" for name, app_id in apps))
+
+
+def _named_paragraph(css: str, lead: str, apps: Sequence[tuple[str, str]]) -> str:
+    """A paragraph naming ``apps`` after ``lead``; nothing when there are none."""
+    return f"<p class='{css}'>{lead}{_named(apps)}</p>" if apps else ""
+
+
 def _page(title: str, body: str) -> str:
     return (
         "<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'>"
@@ -431,9 +441,7 @@ def summary_html(
         cells.append(f"<td>{links}</td>")
         rows.append(cells)
     ties = "".join(
-        "<li>并列第 {}：{}</li>".format(
-            g[0].rank, escape("、".join(f"{r.name}（{r.app_id}）" for r in g))
-        )
+        f"<li>并列第 {g[0].rank}：{_named((r.name, r.app_id) for r in g)}</li>"
         for g in overview.ties
     )
     if overview.kendall is not None:
@@ -448,20 +456,13 @@ def summary_html(
         [_cell(v, num=j in (0, 6)) for j, v in enumerate(_notice_values(i, r))]
         for i, r in enumerate(overview.notice, 1)
     ]
-    open_apps = (
-        "<p class='note'>尚未定稿、未列入排名："
-        + escape("、".join(f"{a.name}（{a.id}）" for a in overview.open_apps))
-        + "</p>"
-        if overview.open_apps
-        else ""
+    open_apps = _named_paragraph(
+        "note", "尚未定稿、未列入排名：", [(a.name, a.id) for a in overview.open_apps]
     )
-    conflicts = (
-        "<p class='failed'>以下申报核心指标未达标（一票否决），但专家组结论为推荐，未列入公示名单，"
-        "请组长核对："
-        + escape("、".join(f"{r.name}（{r.app_id}）" for r in overview.vetoed_but_recommended))
-        + "</p>"
-        if overview.vetoed_but_recommended
-        else ""
+    conflicts = _named_paragraph(
+        "failed",
+        "以下申报核心指标未达标（一票否决），但专家组结论为推荐，未列入公示名单，请组长核对：",
+        [(r.name, r.app_id) for r in overview.vetoed_but_recommended],
     )
     body = (
         f"<p>{escape(s.name)}；批次：{escape(s.batch or '—')}；评审日期：{escape(day)}；"
