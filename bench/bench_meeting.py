@@ -30,10 +30,7 @@ import argparse
 import asyncio
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,7 +40,10 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
+# ``nzc-review serve`` started and stopped as the tests do (tests/fixtures/serving.py)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fixtures.serving import Serve, panel_paths  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 HEADERS = {"expert": "专家评审", "chair": "组长看板"}
 #: What each page shows once its first application is on screen.
@@ -51,65 +51,26 @@ READY_TEXT = {"expert": "已载入", "chair": "评审进度"}
 PAGE_TIMEOUT = 180.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # --- the server ------------------------------------------------------------------------------
 
 
-class Server:
-    """``nzc-review serve SESSION`` on a free port; its processes through psutil."""
+class Server(Serve):
+    """``nzc-review serve SESSION`` on a free port, started; its memory and CPU through
+    psutil."""
 
     def __init__(self, folder: Path, pool_size: int | None, log: Path) -> None:
-        self.port = free_port()
-        args = [sys.executable, "-m", "nzc_review.cli.main", "serve", str(folder), "--port",
-                str(self.port)]
-        if pool_size is not None:
-            args += ["--pool-size", str(pool_size)]
-        self.log_path = log
-        self.log = open(log, "w", encoding="utf-8")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True,
-                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        self.seen: dict[int, psutil.Process] = {}
-        deadline = time.monotonic() + 300
-        while "Voila: http" not in self.output():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("serve did not start:\n" + self.output()[-3000:])
-            time.sleep(0.3)
+        pool = [] if pool_size is None else ["--pool-size", str(pool_size)]
+        super().__init__(folder, *pool, log=log)
+        self.start()
 
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def processes(self) -> list[psutil.Process]:
-        try:
-            found = psutil.Process(self.process.pid).children(recursive=True)
-        except psutil.Error:
-            return []
-        for p in found:
-            self.seen.setdefault(p.pid, p)
-        return found
-
-    def kernels(self) -> list[psutil.Process]:
-        out = []
-        for p in self.processes():
-            try:
-                if "ipykernel_launcher" in " ".join(p.cmdline()):
-                    out.append(p)
-            except psutil.Error:
-                pass
-        return out
+    def children(self) -> list[psutil.Process]:
+        """Voila and its kernels (``serve`` itself left out)."""
+        return [p for p in self.processes() if p.pid != self.process.pid]
 
     def memory(self) -> tuple[int, list[int]]:
         """RSS of Voila plus its kernels, and of each kernel (bytes)."""
         total, kernels = 0, []
-        for p in self.processes():
+        for p in self.children():
             try:
                 rss = p.memory_info().rss
                 is_kernel = "ipykernel_launcher" in " ".join(p.cmdline())
@@ -128,7 +89,7 @@ class Server:
         quiet_since = None
         last = -1
         while time.monotonic() < deadline:
-            procs = self.processes()
+            procs = self.children()
             for p in procs:
                 try:
                     p.cpu_percent(None)
@@ -151,36 +112,17 @@ class Server:
             last = count
         raise RuntimeError("the server did not settle")
 
-    def stop(self) -> None:
-        self.processes()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                pass
-        for p in self.seen.values():
-            try:
-                if p.is_running():
-                    p.kill()
-            except psutil.Error:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        self.process.wait(timeout=10)
-        self.log.close()
 
-
-def cpu_seconds(processes) -> float:
+def cpu_seconds(processes, *, ended_children: bool = False) -> float:
+    """User + system CPU seconds of ``processes``, or of their children that ended."""
     total = 0.0
     for p in processes:
         try:
             times = p.cpu_times()
         except psutil.Error:
             continue
-        total += times.user + times.system
+        total += (times.children_user + times.children_system if ended_children
+                  else times.user + times.system)
     return total
 
 
@@ -221,14 +163,7 @@ class CpuMeter:
     @staticmethod
     def _reaped(groups) -> float:
         """CPU of Voila's children that ended (kernels shut down in between)."""
-        total = 0.0
-        for p in groups["voila"]:
-            try:
-                times = p.cpu_times()
-            except psutil.Error:
-                continue
-            total += times.children_user + times.children_system
-        return total
+        return cpu_seconds(groups["voila"], ended_children=True)
 
     def stop(self) -> None:
         groups = cpu_groups(self.server)
@@ -456,16 +391,7 @@ def make_session(folder: Path, experts: int, port_hint: str = "") -> list[tuple[
     from nzc_review.ui.demo import create_demo_session
 
     demo = create_demo_session(folder, more_experts=max(0, experts - 3))
-    people = []
-    for key, token in demo.tokens.items():
-        if key == "secretary":
-            continue
-        role = "chair" if key == "chair" else "expert"
-        notebook = "chair_dashboard.ipynb" if role == "chair" else "expert_review.ipynb"
-        people.append((demo.names[key], role, f"/voila/render/{notebook}?token={token}"))
-    # the first visit of the single measurement is an expert
-    people.sort(key=lambda p: p[1] != "expert")
-    return people
+    return panel_paths(demo)  # experts first: the single measurement's visit is an expert's
 
 
 def percentile(values: list[float], q: float) -> float:

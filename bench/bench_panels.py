@@ -13,86 +13,29 @@ Usage: python bench/bench_panels.py [REPEATS]
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
-import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-import nbformat
-
 ROOT = Path(__file__).resolve().parents[1]
+# servers started and stopped as the tests do (tests/fixtures/serving.py)
+sys.path.insert(0, str(ROOT))
+from tests.fixtures.serving import Serve, Voila, wait_http, write_notebook  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_panels(folder: Path, preheat: bool) -> Serve:
+    """``nzc-review serve --demo`` with two pre-heated kernels per panel (or none)."""
+    options = ["--demo", "--pool-size", "2", *([] if preheat else ["--no-preheat"])]
+    return Serve(folder, *options).start()
 
 
-def wait_http(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            return
-        except urllib.error.HTTPError:  # it answers (a page without a token is refused)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"no answer from {url}")
-
-
-def start_panels(folder: Path, preheat: bool) -> tuple[subprocess.Popen, dict[str, str], int]:
-    port = free_port()
-    args = [sys.executable, "-m", "nzc_review.cli.main", "serve", str(folder), "--demo", "--port",
-            str(port), "--pool-size", "2"]
-    if not preheat:
-        args.append("--no-preheat")
-    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
-    links = {}
-    for line in process.stdout:
-        match = re.search(r"^\s+(\S+)\s+(http://\S+token=\S+)$", line)
-        if match:
-            links[match.group(1)] = match.group(2)
-        if line.startswith("Voila:"):
-            break
-    return process, links, port
-
-
-def start_minimal(folder: Path, preheat: bool) -> tuple[subprocess.Popen, str]:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(
-        "import ipywidgets as w\nw.Button(description='minimal ready')")]
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / "minimal.ipynb")
-    port = free_port()
-    jupyter_path = str(ROOT / "panels" / "jupyter")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(folder), "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--template=nzc", "--strip_sources=True",
-         f"--preheat_kernel={preheat}", f"--pool_size={2 if preheat else 0}"],
-        env={**os.environ, "JUPYTER_PATH": jupyter_path}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True)
-    return process, f"http://127.0.0.1:{port}/voila/render/minimal.ipynb"
-
-
-def stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+def start_minimal(folder: Path, preheat: bool) -> Voila:
+    """Voila serving a one-widget notebook the same way."""
+    write_notebook(folder / "minimal.ipynb",
+                   "import ipywidgets as w\nw.Button(description='minimal ready')")
+    return Voila(folder, f"--preheat_kernel={preheat}", f"--pool_size={2 if preheat else 0}")
 
 
 def time_to_interactive(browser, url: str, marker: str) -> float:
@@ -116,11 +59,11 @@ def measure_pages(repeats: int) -> dict[str, list[float]]:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for preheat in (False, True):
             mode = "preheated" if preheat else "cold"
-            panels, links, port = start_panels(Path(tmp) / f"s-{mode}", preheat)
-            minimal, minimal_url = start_minimal(Path(tmp) / f"m-{mode}", preheat)
+            panels = start_panels(Path(tmp) / f"s-{mode}", preheat)
+            minimal = start_minimal(Path(tmp) / f"m-{mode}", preheat)
+            minimal_url = minimal.render("minimal.ipynb")
             try:
-                expert_url = next(v for v in links.values() if "expert_review" in v)
-                wait_http(f"http://127.0.0.1:{port}/voila/render/expert_review.ipynb")
+                expert_url = next(v for v in panels.links.values() if "expert_review" in v)
                 wait_http(minimal_url)
                 time.sleep(8 if preheat else 1)  # let the pools fill
                 for _ in range(repeats):
@@ -131,8 +74,8 @@ def measure_pages(repeats: int) -> dict[str, list[float]]:
                     if preheat:
                         time.sleep(4)  # the pool refills between visits
             finally:
-                stop(panels)
-                stop(minimal)
+                panels.stop()
+                minimal.stop()
         browser.close()
     return results
 

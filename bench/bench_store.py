@@ -17,8 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from nzc_review.intake import validate_application
-from nzc_review.store import DEFAULT_CRITERIA, Actor, create_session, open_store
+from nzc_review.store import DEFAULT_CRITERIA, Actor, open_store
+
+# the session builder the tests use (tests/fixtures/sessions.py), from the checkout
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fixtures.sessions import build_crowd  # noqa: E402
 
 SCORES = {c.name: 70 + i for i, c in enumerate(DEFAULT_CRITERIA)}
 WEIGHTS = {"method": "direct", "points": dict.fromkeys(SCORES, 100 / 6)}
@@ -31,31 +34,8 @@ OPINION = {
 }
 
 
-def setup(directory: Path, experts: int, apps: int) -> list[str]:
-    op = Actor.operator("bench")
-    with create_session(directory, name="bench") as store:
-        tokens = [
-            store.add_expert(op, name=f"专家{i}", organisation=f"单位{i}").token
-            for i in range(experts)
-        ]
-        for j in range(apps):
-            app = validate_application(
-                {
-                    "format": "nzc-application/1",
-                    "id": f"APP-{j:03d}",
-                    "pilot_type": "park",
-                    "name": f"申报{j}",
-                    "applicant": {"organization": f"申报单位{j}"},
-                },
-                "bench",
-            )
-            store.import_application(op, app, content_sha256=f"{j:064x}", source_name=f"{j}.yaml")
-        store.assign(op)
-    return tokens
-
-
 def single(root: Path) -> None:
-    (token,) = setup(root / "single", 1, 1)
+    (token,) = build_crowd(root / "single", 1, 1)
     with open_store(root / "single") as store:
         me = store.authenticate(token)
         times = []
@@ -93,7 +73,7 @@ def _worker(directory: str, token: str, barrier, out) -> None:
 
 def contention(root: Path, processes: int = 20) -> int:
     directory = root / "meeting"
-    tokens = setup(directory, processes, 50)
+    tokens = build_crowd(directory, processes, 50)
     ctx = multiprocessing.get_context("fork")
     barrier, out = ctx.Barrier(processes + 1), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(str(directory), t, barrier, out)) for t in tokens]

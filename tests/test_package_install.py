@@ -14,23 +14,20 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from nzc_review.evaluation.cache import code_fingerprint
-from tests.conftest import CHROMIUM, EXAMPLES, ROOT, requires_chromium
+from tests.conftest import CHROMIUM, EXAMPLES, ROOT
+from tests.fixtures.serving import Serve
 
-pytestmark = [pytest.mark.slow, requires_chromium]
+pytestmark = [pytest.mark.slow, pytest.mark.requires_chromium]
 
 PARK = "DEMO-2024-YQ-001"
 #: What the wheel must carry besides the code (nzc_review.files.resources).
@@ -129,7 +126,7 @@ def test_batch_with_pdf_from_another_folder(installed):
 
 
 def test_report_on_a_session(installed):
-    from tests.opinion_fixtures import build_panel
+    from tests.fixtures.sessions import build_panel
 
     work = installed["work"] / "report"
     work.mkdir()
@@ -160,12 +157,6 @@ def test_accept_with_report(installed):
     assert (report / "acceptance.pdf").read_bytes().startswith(b"%PDF")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_demo_renders_a_panel(installed):
     from playwright.sync_api import sync_playwright
 
@@ -173,20 +164,10 @@ def test_serve_demo_renders_a_panel(installed):
 
     work = installed["work"] / "serve"
     work.mkdir()
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(installed["cli"]), "serve", "--demo", "--port", str(port), "--no-preheat"],
-        cwd=work, env=installed["env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, text=True, start_new_session=True)
-    try:
-        link, lines, deadline = None, [], time.monotonic() + 90
-        for line in process.stdout:
-            lines.append(line)
-            match = re.search(r"(http://\S+/expert_review\.ipynb\?token=\S+)", line)
-            link = link or (match and match.group(1))
-            if line.startswith("Voila:") or time.monotonic() > deadline:
-                break
-        assert link and lines[-1].startswith("Voila:"), "".join(lines)
+    server = Serve(None, "--demo", "--no-preheat", command=[str(installed["cli"]), "serve"],
+                   cwd=work, env=installed["env"], log=installed["work"] / "serve.log")
+    with server.start(timeout=90):
+        link = next(v for v in server.links.values() if "/expert_review.ipynb?token=" in v)
         # the demo imported the example applications shipped in the wheel
         assert len(list((work / "out" / "demo-session" / "cache" / "evaluations")
                         .glob("*.json"))) == len(list(EXAMPLES.glob("*.yaml")))
@@ -200,12 +181,3 @@ def test_serve_demo_renders_a_panel(installed):
                 page.get_by_text("已载入").wait_for(timeout=90_000)  # the expert panel, live
             finally:
                 browser.close()
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        process.stdout.close()

@@ -26,9 +26,8 @@ from nzc_review.meeting.opinion import html as ophtml
 from nzc_review.store import DEFAULT_CRITERIA, Actor, create_session, import_file, open_store
 from nzc_review.ui.chair import ChairDashboard, prefill_consensus, spread_figure
 from nzc_review.ui.common import evaluation_of
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, chromium_expected
 
-CHROMIUM = Path("/usr/bin/chromium").exists() or bool(__import__("os").environ.get("CI"))
 PARK, COMMUNITY = "DEMO-2024-YQ-001", "DEMO-2024-SQ-001"
 CRITERIA = [c.id for c in DEFAULT_CRITERIA]
 NAMES = [c.name for c in DEFAULT_CRITERIA]
@@ -152,7 +151,7 @@ def meeting(tmp_path_factory):
     kept = store.finalized_figures(op, PARK)
     store.close()
     out = root / "out"
-    run = run_reports(root / "session", out, workers=1, pdf=CHROMIUM)
+    run = run_reports(root / "session", out, workers=1, pdf=chromium_expected())
     assert not run.failed, [r.reason for r in run.failed]
     return {"out": out, "before": before, "after": after, "stats": stats, "kept": kept,
             "dir": root / "session"}
@@ -214,7 +213,7 @@ def test_opinion_html_carries_the_hand_figure(meeting):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM, reason="Debian chromium not installed")
+@pytest.mark.requires_chromium
 def test_opinion_pdf_carries_the_hand_figure(meeting):
     hand = _expected(meeting)
     text = _pdf_text(meeting["out"] / PARK / "opinion.pdf")

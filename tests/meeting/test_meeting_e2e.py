@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import nbformat
 import openpyxl
@@ -18,7 +17,7 @@ from nzc_review.cli.main import main
 from nzc_review.meeting.opinion import compose_consensus
 from nzc_review.runner.jobs import read_summary
 from nzc_review.store import RECOMMENDATION_ZH, open_store
-from tests.opinion_fixtures import (
+from tests.fixtures.sessions import (
     ALL_EXAMPLES,
     CAMPUS,
     COMMERCIAL,
@@ -29,10 +28,7 @@ from tests.opinion_fixtures import (
     build_panel,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not Path("/usr/bin/chromium").exists() and not __import__("os").environ.get("CI"),
-    reason="Debian chromium not installed (make test installs it)",
-)]
+pytestmark = [pytest.mark.slow, pytest.mark.requires_chromium]
 
 #: Expert → application → six criterion scores (建设基础 … 保障措施).
 SCORES = {

@@ -32,9 +32,8 @@ from nzc_review.meeting.opinion.session import session_kendall
 from nzc_review.runner.jobs import read_summary
 from nzc_review.store import import_file
 from tests.conftest import EXAMPLES, ROOT
-from tests.opinion_fixtures import COMMUNITY, CRITERIA, PARK, build_panel
+from tests.fixtures.sessions import COMMUNITY, CRITERIA, PARK, build_panel
 
-CHROMIUM = Path("/usr/bin/chromium").exists() or bool(__import__("os").environ.get("CI"))
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
 
@@ -399,7 +398,7 @@ def rendered(tmp_path_factory):
     return p, out, {r.key: r for r in results}
 
 
-pdf_only = pytest.mark.skipif(not CHROMIUM, reason="Debian chromium not installed")
+pdf_only = pytest.mark.requires_chromium
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ from nzc_review.meeting.revision import (
 )
 from nzc_review.store import import_file
 from tests.conftest import EXAMPLES
-from tests.opinion_fixtures import PARK, build_panel
+from tests.fixtures.sessions import PARK, build_panel
 
 
 @pytest.fixture(scope="module")
@@ -94,10 +94,10 @@ def test_check_revisions_by_section(park):
 
 
 @pytest.fixture
-def round_(tmp_path, park):
+def round_(panel_session, tmp_path, park):
     """A session where the chair asked for revisions on version 1, then the revised file
     came in as version 2."""
-    p = build_panel(tmp_path / "meeting")
+    p = panel_session
     p.store.set_consensus(
         p.chair,
         PARK,
@@ -118,8 +118,7 @@ def round_(tmp_path, park):
     # the chair edits the consensus after the import: the check still uses the one the
     # applicant answered
     p.store.set_consensus(p.chair, PARK, opinion="修改稿已收到。", recommendation="recommend")
-    yield p
-    p.store.close()
+    return p
 
 
 def test_compare_versions_uses_the_consensus_before_the_import(round_):

@@ -9,68 +9,21 @@ not skip.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import textwrap
 import time
-import urllib.error
-import urllib.request
 
-import psutil
 import pytest
 
 from nzc_review.ui.demo import create_demo_session
-from tests.conftest import CHROMIUM, ROOT, requires_chromium
+from tests.conftest import CHROMIUM
+from tests.fixtures.serving import Serve, Voila, panel_paths, write_notebook
 
-pytestmark = [pytest.mark.slow, requires_chromium]
+pytestmark = [pytest.mark.slow, pytest.mark.requires_chromium]
 HEADERS = {"expert": "专家评审", "chair": "组长看板"}
 READY = {"expert": "已载入", "chair": "评审进度"}
 LOADING = "正在加载评审面板…"
 BUSY = "服务器繁忙，评审面板仍在加载"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _kernels(pid: int) -> list[psutil.Process]:
-    try:
-        children = psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
-    out = []
-    for p in children:
-        try:
-            if "ipykernel_launcher" in " ".join(p.cmdline()):
-                out.append(p)
-        except psutil.Error:
-            pass
-    return out
-
-
-def _stop(process: subprocess.Popen, seen: list[psutil.Process]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-    for p in seen:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -78,40 +31,13 @@ def meeting(tmp_path_factory):
     """A session of 7 experts, a chair and a secretary served with pools sized from it."""
     folder = tmp_path_factory.mktemp("meeting") / "session"
     demo = create_demo_session(folder, more_experts=4)
-    port = _free_port()
-    log_path = folder.parent / "serve.log"
-    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nzc_review.cli.main", "serve", str(folder), "--port", str(port)],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    seen: list[psutil.Process] = []
-
-    def output() -> str:
-        return log_path.read_text(encoding="utf-8", errors="replace")
-
-    try:
-        deadline = time.monotonic() + 240
+    with Serve(folder).start(timeout=240) as server:
         # warm: each pool says it is filled once its kernels finished their first cell
-        while len(re.findall(r"Kernel pool of \S+ is filled", output())) < 2:
-            assert process.poll() is None and time.monotonic() < deadline, output()[-3000:]
-            time.sleep(0.5)
-        plan = re.search(r"专家评审 (\d+)，组长看板 (\d+)，候选项目分析 (\d+)", output())
+        server.wait_for(r"Kernel pool of \S+ is filled", count=2, timeout=240)
+        plan = re.search(r"专家评审 (\d+)，组长看板 (\d+)，候选项目分析 (\d+)", server.output())
         pool = sum(int(n) for n in plan.groups())
-        people = []
-        for key, token in demo.tokens.items():
-            if key == "secretary":
-                continue
-            role = "chair" if key == "chair" else "expert"
-            notebook = "chair_dashboard.ipynb" if role == "chair" else "expert_review.ipynb"
-            people.append((role, f"http://127.0.0.1:{port}/voila/render/{notebook}?token={token}"))
-        seen.extend(_kernels(process.pid))
-        yield {"process": process, "people": people, "pool": pool, "output": output,
-               "seen": seen}
-    finally:
-        seen.extend(_kernels(process.pid))
-        _stop(process, seen)
-        log.close()
+        people = [(role, server.url(path)) for _, role, path in panel_paths(demo)]
+        yield {"server": server, "people": people, "pool": pool}
 
 
 async def _open_all(people: list[tuple[str, str]]) -> list[dict]:
@@ -182,12 +108,11 @@ def test_eight_pages_at_once_all_become_interactive_and_give_their_kernels_back(
     assert not failed, failed
     for r in results:  # the panel's header is the first thing on the page: no stray output
         assert r["first"].startswith(HEADERS[r["role"]]), r
-    assert "Timeout waiting for IOPub output" not in meeting["output"]()
+    assert "Timeout waiting for IOPub output" not in meeting["server"].output()
     # closing the pages gives their kernels back: the pool, and nothing more
     deadline = time.monotonic() + 45
     while True:
-        kernels = _kernels(meeting["process"].pid)
-        meeting["seen"].extend(kernels)
+        kernels = meeting["server"].kernels()
         if len(kernels) <= meeting["pool"] or time.monotonic() > deadline:
             break
         time.sleep(1)
@@ -210,32 +135,9 @@ SLOW_PANEL = textwrap.dedent("""
 def slow_voila(tmp_path):
     """Voila with the panels' template serving a notebook that takes 6 s to show its
     widget."""
-    import nbformat
-
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(SLOW_PANEL)]
-    nbformat.write(nb, tmp_path / "slow.ipynb")
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(tmp_path), "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1", "--template=nzc", "--strip_sources=True"],
-        env={**os.environ, "JUPYTER_PATH": str(ROOT / "panels" / "jupyter")},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/voila/render/slow.ipynb"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            time.sleep(0.3)
-    seen = _kernels(process.pid)
-    yield url
-    _stop(process, seen + _kernels(process.pid))
+    write_notebook(tmp_path / "slow.ipynb", SLOW_PANEL)
+    with Voila(tmp_path) as voila:
+        yield voila.render("slow.ipynb")
 
 
 def test_a_slow_page_says_it_is_loading_then_that_the_server_is_busy(slow_voila):

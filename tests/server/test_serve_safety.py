@@ -18,7 +18,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -41,14 +40,9 @@ from nzc_review.server.app import (
 )
 from nzc_review.ui.demo import DEMO_MARKER, create_demo_session, remove_demo_session
 from tests.conftest import ROOT
+from tests.fixtures.serving import SERVE, Serve, descendants, free_port
 
 V1 = "v1.kernel.websocket.jupyter.org"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _kill_all(processes) -> None:
@@ -62,13 +56,13 @@ def _kill_all(processes) -> None:
 
 def _run_serve(args: list[str], timeout: float = 90) -> subprocess.CompletedProcess:
     """``nzc-review serve ARGS`` expected to end by itself; killed with all it started if not."""
-    process = subprocess.Popen([sys.executable, "-m", "nzc_review.cli.main", "serve", *args], cwd=ROOT,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen([*SERVE, *args], cwd=ROOT, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill_all(_descendants(process.pid))
+        _kill_all(descendants(process.pid))
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except OSError:
@@ -76,14 +70,6 @@ def _run_serve(args: list[str], timeout: float = 90) -> subprocess.CompletedProc
         out, err = process.communicate()
         pytest.fail(f"serve did not end by itself: {err[-2000:]}")
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
-
-
-def _descendants(pid: int) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return []
 
 
 # --- the demo folder and the port: no server needed ------------------------------------------
@@ -95,7 +81,7 @@ def test_demo_never_touches_a_folder_it_did_not_make(tmp_path):
     (meeting / "review.sqlite").write_bytes(b"the real meeting's database")
     (meeting / "minutes-2024.docx").write_bytes(b"minutes")
     for extra in ([], ["--replace-demo"]):
-        result = _run_serve([str(meeting), "--demo", "--port", str(_free_port()), *extra])
+        result = _run_serve([str(meeting), "--demo", "--port", str(free_port()), *extra])
         assert result.returncode == 2, result.stderr
         assert "is not a demo session made by nzc-review serve --demo" in result.stderr
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -109,7 +95,7 @@ def test_an_earlier_demo_is_replaced_only_when_asked(tmp_path):
     create_demo_session(folder)
     database = (folder / "review.sqlite").read_bytes()
     assert (folder / DEMO_MARKER).is_file()
-    result = _run_serve([str(folder), "--demo", "--port", str(_free_port())])
+    result = _run_serve([str(folder), "--demo", "--port", str(free_port())])
     assert result.returncode == 2 and "add --replace-demo to replace it" in result.stderr
     assert (folder / "review.sqlite").read_bytes() == database
     assert demo_folder_plan(folder) == "replace"
@@ -148,7 +134,7 @@ def test_replacing_a_demo_deletes_only_what_the_demo_made(tmp_path):
 
 
 def test_a_busy_port_is_refused_in_one_sentence(tmp_path):
-    port = _free_port()
+    port = free_port()
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", port))
         busy.listen()
@@ -236,71 +222,21 @@ def test_frames_announcing_huge_part_counts_are_refused_at_once():
 # --- real servers ----------------------------------------------------------------------------
 
 
-class Served:
-    """``nzc-review serve`` on a free port, output in a file; :meth:`close` kills all."""
+class Served(Serve):
+    """``nzc-review serve --demo`` on a free port, started; :meth:`stop` kills all."""
 
     def __init__(self, folder: Path, *extra: str) -> None:
-        self.port = _free_port()
-        self.log_path = folder.parent / f"serve-{self.port}.log"
-        self.log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "nzc_review.cli.main", "serve", str(folder), "--demo", "--port",
-             str(self.port), *extra],
-            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        self.seen: dict[int, psutil.Process] = {}
-        deadline = time.monotonic() + 300  # generous: the test machine may be busy
-        while "Voila: http" not in self.output():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.close()
-                pytest.fail(f"serve did not start:\n{self.output()[-3000:]}")
-            time.sleep(0.3)
-        self.links = dict(re.findall(r"^\s+(\S+)\s+(http://\S+token=\S+)$", self.output(), re.M))
-        chair = re.search(r"^\s+赵立\S*\s+\S+token=(\S+)$", self.output(), re.M)
-        self.chair_token = chair.group(1) if chair else None
+        super().__init__(folder, "--demo", *extra)
+        try:
+            self.start()  # generous timeout: the test machine may be busy
+        except RuntimeError as exc:
+            pytest.fail(str(exc))
+        self.chair_token = self.link("赵立").split("token=", 1)[1]
         self.expert_link = next(v for v in self.links.values() if "expert_review" in v)
-
-    def wait_for(self, pattern: str, count: int = 1, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while len(re.findall(pattern, self.output())) < count:
-            assert time.monotonic() < deadline, f"no {pattern!r}:\n{self.output()[-3000:]}"
-            time.sleep(0.3)
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def processes(self) -> list[psutil.Process]:
-        """serve, Voila and every kernel, as now (and remembered for :meth:`close`)."""
-        found = _descendants(self.process.pid)
-        for process in found:
-            self.seen.setdefault(process.pid, process)
-        return found
 
     def voila(self) -> psutil.Process:
         self.processes()
         return psutil.Process(self.process.pid).children()[0]  # serve's only child
-
-    def kernels(self) -> set[int]:
-        return {p.pid for p in self.processes() if "ipykernel_launcher" in " ".join(p.cmdline())}
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def close(self) -> None:
-        self.processes()
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-        _kill_all([p for p in self.seen.values() if p.is_running()])
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        self.process.wait(timeout=10)
-        self.log.close()
 
 
 class Page:
@@ -342,15 +278,15 @@ def server(tmp_path_factory):
     try:
         served.wait_for(r"Kernel pool of \S+ is filled", count=3)  # the three panels
     except AssertionError:
-        served.close()
+        served.stop()
         raise
     yield served
-    served.close()
+    served.stop()
 
 
 @pytest.mark.slow
 def test_pages_need_a_personal_token(server):
-    before = server.kernels()
+    before = {p.pid for p in server.kernels()}
     plain = urllib.request.build_opener()
     for query, text in (("", "链接缺少个人访问令牌"), ("?token=not-a-token", "个人链接无效"),
                         ("?token=" + server.expert_link.split("token=")[1], "仅向组长和分析人员开放")):
@@ -358,7 +294,7 @@ def test_pages_need_a_personal_token(server):
             plain.open(server.url("/voila/render/explorer.ipynb" + query), timeout=30)
         assert refused.value.code == 403
         assert text in refused.value.read().decode("utf-8")
-    assert server.kernels() == before  # nobody got a kernel
+    assert {p.pid for p in server.kernels()} == before  # nobody got a kernel
     # kernels whose page is gone are culled after 2 minutes, checked every 30 s
     assert "Culling kernels with idle durations > 120 seconds" in server.output()
     assert "at 30 second intervals" in server.output()
@@ -489,7 +425,7 @@ def test_widget_control_flood_leaves_the_server_flat(server):
 def cold_server(tmp_path, request):
     served = Served(tmp_path / "session", "--no-preheat", *request.param)
     yield served
-    served.close()
+    served.stop()
 
 
 @pytest.mark.slow
@@ -515,7 +451,7 @@ def test_a_kernel_above_its_memory_limit_is_shut_down(cold_server):
 def pooled_server(tmp_path):
     served = Served(tmp_path / "session", "--pool-size", "1")
     yield served
-    served.close()
+    served.stop()
 
 
 @pytest.mark.slow

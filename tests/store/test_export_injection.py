@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -39,15 +36,14 @@ from nzc_review.meeting.opinion.session import write_session_summary
 from nzc_review.runner.batch import AppResult, BatchReport, summary_xlsx
 from nzc_review.store import Actor, create_session
 from tests.conftest import EXAMPLES, ROOT
-from tests.store_fixtures import application
+from tests.fixtures.applications import application
+from tests.fixtures.office import convert
 
 #: Texts a spreadsheet would evaluate (OWASP, CSV Injection), one per trigger character.
 HOSTILE = ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1")
 #: The ones without surrounding white space (fields that are stripped keep them whole).
 HOSTILE_STRIPPED = HOSTILE[:4]
 FORMULA_XML = re.compile(rb"<(?:\w+:)?f[\s>/]")
-LIBREOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 # --- checks shared by every workbook ------------------------------------------------------------
@@ -208,33 +204,14 @@ def test_session_export_command(session, tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not LIBREOFFICE and not IN_CI,
-    reason="LibreOffice not installed (Debian: apt-get install libreoffice-calc-nogui)",
-)
+@pytest.mark.requires_libreoffice
 def test_libreoffice_shows_the_text_not_the_result(session, tmp_path):
-    if not LIBREOFFICE:
-        pytest.fail("CI is set but LibreOffice is missing: apt-get install libreoffice-calc-nogui")
     _, out = session
-    home = tmp_path / "home"
-    result = subprocess.run(
-        [
-            LIBREOFFICE,
-            f"-env:UserInstallation=file://{home}/profile",
-            "--headless",
-            "--convert-to",
-            # CSV filter options: comma, ", UTF-8, from row 1, …, the last -1 = every sheet
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
-            "--outdir",
-            str(tmp_path / "csv"),
-            str(out / "scores.xlsx"),
-            str(out / "public_notice.xlsx"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "HOME": str(home)},
-    )
+    result = convert(
+        [out / "scores.xlsx", out / "public_notice.xlsx"],
+        # CSV filter options: comma, ", UTF-8, from row 1, …, the last -1 = every sheet
+        "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+        tmp_path / "csv", tmp_path / "home")
     assert result.returncode == 0, result.stderr
 
     def rows(name: str) -> list[dict[str, str]]:

@@ -31,7 +31,8 @@ from nzc_review.store import (
 )
 from nzc_review.store.audit import canonical_json
 from nzc_review.store.validate import check_rules
-from tests.store_fixtures import FULL_SCORES, OPINION, PARK, build_meeting
+from tests.fixtures.sessions import FULL_SCORES, OPINION, build_meeting
+from tests.fixtures.sessions import MEETING_PARK as PARK
 
 #: The rules a session stored when the store was first written (before ``outlier_*`` and
 #: ``chair_scores`` existed): such a session must keep opening and reading the same.

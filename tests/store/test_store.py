@@ -33,13 +33,10 @@ from nzc_review.store import conflicts as coi
 from nzc_review.store.schema import MIGRATIONS, Migration, current_version, migrate, split_sql
 from nzc_review.store.tokens import hash_token, personal_link
 from tests.conftest import minimal_app
-from tests.store_fixtures import (
-    COMMUNITY,
-    FULL_SCORES,
-    OPINION,
-    PARK,
-    application,
-)
+from tests.fixtures.applications import application
+from tests.fixtures.sessions import FULL_SCORES, OPINION
+from tests.fixtures.sessions import MEETING_COMMUNITY as COMMUNITY
+from tests.fixtures.sessions import MEETING_PARK as PARK
 
 # --- database, schema and migrations ------------------------------------------------------------
 

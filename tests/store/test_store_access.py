@@ -10,13 +10,10 @@ import pytest
 
 from nzc_review.errors import NzcError
 from nzc_review.store import Actor, AuthenticationFailed, PermissionDenied, StoreError, access
-from tests.store_fixtures import (
-    COMMUNITY,
-    FULL_SCORES,
-    OPINION,
-    PARK,
-    application,
-)
+from tests.fixtures.applications import application
+from tests.fixtures.sessions import FULL_SCORES, OPINION
+from tests.fixtures.sessions import MEETING_COMMUNITY as COMMUNITY
+from tests.fixtures.sessions import MEETING_PARK as PARK
 
 
 @contextmanager

@@ -14,7 +14,8 @@ from nzc_review.cli.main import main
 from nzc_review.store import DB_NAME, AuditEvent, open_store
 from nzc_review.store.audit import EVENT_FIELDS, GENESIS, canonical_json, event_hash, verify_chain
 from nzc_review.store.keyfile import KEY_NAME, read_key
-from tests.store_fixtures import FULL_SCORES, OPINION, PARK, build_meeting
+from tests.fixtures.sessions import FULL_SCORES, OPINION
+from tests.fixtures.sessions import MEETING_PARK as PARK
 
 
 def hashed_fields(event: AuditEvent, **changed) -> dict:
@@ -27,12 +28,11 @@ def hashed_fields(event: AuditEvent, **changed) -> dict:
 
 
 @pytest.fixture
-def m(tmp_path):
-    meeting = build_meeting(tmp_path / "session")
+def m(meeting_session):
+    meeting = meeting_session
     meeting.store.save_draft(meeting.a, PARK, scores={"建设基础": 70})
     meeting.complete(meeting.a, PARK)
-    yield meeting
-    meeting.store.close()
+    return meeting
 
 
 def raw(m) -> sqlite3.Connection:

@@ -16,7 +16,8 @@ from nzc_review.store import (
     create_session,
 )
 from nzc_review.store import validate as v
-from tests.store_fixtures import PARK, application
+from tests.fixtures.applications import application
+from tests.fixtures.sessions import MEETING_PARK as PARK
 
 
 def _events(m) -> int:

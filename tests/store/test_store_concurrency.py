@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nzc_review.store import Actor, StoreBusy, create_session, open_store
-from tests.store_fixtures import FULL_SCORES, application
+from nzc_review.store import Actor, StoreBusy, open_store
+from tests.fixtures.sessions import FULL_SCORES, build_crowd
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="needs the fork start method"
@@ -21,26 +21,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
 
 PROCESSES = 20
 SAVES = 50
-
-
-def _setup(directory: Path, experts: int, apps: int) -> list[str]:
-    """A session with ``experts`` experts × ``apps`` applications, all assigned; returns
-    the tokens. The store is closed again before any process is forked."""
-    op = Actor.operator("tester")
-    with create_session(directory, name="并发测试") as store:
-        tokens = [
-            store.add_expert(op, name=f"专家{i}", organisation=f"单位{i}").token
-            for i in range(experts)
-        ]
-        for j in range(apps):
-            store.import_application(
-                op,
-                application(f"APP-{j:03d}", "park", f"申报单位{j}"),
-                content_sha256=f"{j:064x}",
-                source_name=f"{j}.yaml",
-            )
-        store.assign(op)
-    return tokens
 
 
 def _saver(directory: str, token: str, barrier, results, options: dict) -> None:
@@ -75,7 +55,7 @@ def _saver(directory: str, token: str, barrier, results, options: dict) -> None:
 )
 def test_twenty_processes_fifty_saves_each(tmp_path, options):
     directory = tmp_path / "session"
-    tokens = _setup(directory, PROCESSES, SAVES)
+    tokens = build_crowd(directory, PROCESSES, SAVES)
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
@@ -137,7 +117,7 @@ def _big_transaction(directory: str, token: str, ready, committed) -> None:
 
 def test_writer_killed_mid_transaction(tmp_path):
     directory = tmp_path / "session"
-    (token, other) = _setup(directory, 2, 1)
+    (token, other) = build_crowd(directory, 2, 1)
     wal = Path(f"{directory / 'review.sqlite'}-wal")
     ctx = multiprocessing.get_context("fork")
     ready, committed = ctx.Event(), ctx.Event()
@@ -176,7 +156,7 @@ def _save_forever(directory: str, token: str, conn) -> None:
 
 def test_writer_killed_at_a_random_moment_loses_no_acknowledged_save(tmp_path):
     directory = tmp_path / "session"
-    (token,) = _setup(directory, 1, 1)
+    (token,) = build_crowd(directory, 1, 1)
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_save_forever, args=(str(directory), token, sender))
@@ -221,7 +201,7 @@ def _hold_write_lock(directory: Path, seconds: float) -> threading.Thread:
 
 def test_busy_database_is_retried_not_reported(tmp_path):
     directory = tmp_path / "session"
-    (token,) = _setup(directory, 1, 1)
+    (token,) = build_crowd(directory, 1, 1)
     with open_store(directory, busy_timeout=0.02, retry_deadline=10) as store:
         me = store.authenticate(token)
         holder = _hold_write_lock(directory, 0.5)
@@ -234,7 +214,7 @@ def test_busy_database_is_retried_not_reported(tmp_path):
 
 def test_busy_beyond_the_deadline_is_a_clear_error(tmp_path):
     directory = tmp_path / "session"
-    (token,) = _setup(directory, 1, 1)
+    (token,) = build_crowd(directory, 1, 1)
     with open_store(directory, busy_timeout=0.02, retry_deadline=0.3) as store:
         me = store.authenticate(token)
         holder = _hold_write_lock(directory, 0.8)
@@ -247,7 +227,7 @@ def test_busy_beyond_the_deadline_is_a_clear_error(tmp_path):
 
 def test_threads_share_one_store(tmp_path):
     directory = tmp_path / "session"
-    tokens = _setup(directory, 4, 10)
+    tokens = build_crowd(directory, 4, 10)
     errors: list[str] = []
     with open_store(directory) as store:
         actors = [store.authenticate(t) for t in tokens]

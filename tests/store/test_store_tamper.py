@@ -31,7 +31,8 @@ from nzc_review.store.audit import (
 )
 from nzc_review.store.keyfile import KEY_ENV, KEY_NAME, read_key
 from nzc_review.store.schema import split_sql
-from tests.store_fixtures import PARK, build_meeting
+from tests.fixtures.sessions import MEETING_PARK as PARK
+from tests.fixtures.sessions import build_meeting
 
 # --- helpers -----------------------------------------------------------------------------------
 
@@ -42,12 +43,11 @@ def _no_key_env(monkeypatch):
 
 
 @pytest.fixture
-def m(tmp_path):
-    meeting = build_meeting(tmp_path / "session")
+def m(meeting_session):
+    meeting = meeting_session
     meeting.complete(meeting.a, PARK)
     meeting.complete(meeting.b, PARK)
-    yield meeting
-    meeting.store.close()
+    return meeting
 
 
 def raw(directory: Path) -> sqlite3.Connection:

@@ -12,15 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,18 +20,13 @@ import yaml
 
 from nzc_review.cli.main import main
 from nzc_review.store import Actor, open_store
-from tests.conftest import EXAMPLES, ROOT, requires_chromium
+from tests.conftest import EXAMPLES, ROOT
+from tests.fixtures.serving import Serve
 
 SHOTS = ROOT / "out" / "screenshots"
 PARK = "DEMO-2024-YQ-001"
 PARK_NAME = "示例工业园区近零碳排放园区试点（示例）"
-pytestmark = [pytest.mark.slow, requires_chromium]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = [pytest.mark.slow, pytest.mark.requires_chromium]
 
 
 def _run(capsys, *argv: str) -> str:
@@ -67,9 +54,9 @@ def _score(store, actor, recommendation: str = "recommend_after_revision") -> No
 def meeting(tmp_path_factory):
     """A session made on the command line — three experts, the chair, the secretary, the park
     example; experts A and B have submitted — served by ``nzc-review serve``."""
-    port = _free_port()
     folder = tmp_path_factory.mktemp("chair") / "session"
-    base = f"http://127.0.0.1:{port}"
+    server = Serve(folder, "--no-preheat")
+    base = server.url("")
     outputs = {}
 
     def run(*argv: str) -> str:
@@ -92,39 +79,8 @@ def meeting(tmp_path_factory):
     with open_store(folder) as store:
         for key in ("a", "b"):
             _score(store, store.authenticate(tokens[key]))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nzc_review.cli.main", "serve", str(folder), "--port", str(port),
-         "--no-preheat"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/voila/render/chair_dashboard.ipynb", timeout=5)
-            break
-        except urllib.error.HTTPError:  # it answers (a page without a token is refused)
-            break
-        except OSError:
-            assert process.poll() is None, "serve ended"
-            time.sleep(0.5)
-    yield {"dir": folder, "tokens": tokens, "outputs": outputs, "base": base}
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-
-def _open(browser, url: str, external: list[str]):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.on("request", lambda r: external.append(r.url)
-            if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
-            else None)
-    page.goto(url)
-    return page
+    with server.start():
+        yield {"dir": folder, "tokens": tokens, "outputs": outputs, "base": base}
 
 
 def _revised(tmp_path: Path) -> Path:
@@ -139,16 +95,15 @@ def _revised(tmp_path: Path) -> Path:
     return path
 
 
-def test_the_chair_finalizes_and_the_revision_round_follows(meeting, browser, tmp_path, capsys):
+def test_the_chair_finalizes_and_the_revision_round_follows(meeting, pages, tmp_path, capsys):
     SHOTS.mkdir(parents=True, exist_ok=True)
-    external: list[str] = []
     chair_links = _links(meeting["outputs"]["chair"])
     assert list(chair_links) == ["组长看板", "候选项目分析"]  # the dashboard, not the expert form
     dashboard = chair_links["组长看板"]
     assert "/voila/render/chair_dashboard.ipynb?token=" in dashboard
     assert "chair_dashboard.ipynb" in _links(meeting["outputs"]["sec"])["评审进度看板"]
 
-    chair = _open(browser, dashboard, external)
+    chair = pages.open(dashboard)
     chair.get_by_text("组长看板 — 近零碳排放区试点评审会").wait_for(timeout=90_000)
     chair.get_by_text("专家评分汇总（已提交 2 位）").wait_for(timeout=60_000)
     grid = chair.locator("table").first.inner_text()
@@ -206,11 +161,11 @@ def test_the_chair_finalizes_and_the_revision_round_follows(meeting, browser, tm
     chair.screenshot(path=str(SHOTS / "chair_second_round.png"), full_page=True)
 
     # the chair's explorer link compares the session's applications, not the bundled examples
-    explorer = _open(browser, chair_links["候选项目分析"], external)
+    explorer = pages.open(chair_links["候选项目分析"])
     explorer.get_by_text("候选项目分析").first.wait_for(timeout=90_000)
     explorer.locator("th", has_text=PARK).first.wait_for(timeout=90_000)  # 指标对比
     body = explorer.inner_text("body")
     assert "DEMO-2024-SQ-001" not in body and "DEMO-2024-QY-001" not in body
     explorer.screenshot(path=str(SHOTS / "explorer_session.png"), full_page=True)
 
-    assert external == [], f"the panels loaded from the network: {external}"
+    assert pages.external == [], f"the panels loaded from the network: {pages.external}"

@@ -7,111 +7,41 @@ to ``out/screenshots/``.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, requires_chromium
+from tests.conftest import ROOT
+from tests.fixtures.pages import tab as _tab
+from tests.fixtures.serving import Serve
 
 SHOTS = ROOT / "out" / "screenshots"
 APP = "DEMO-2024-QY-001"
 LOST = "与服务器的连接已中断，您输入的内容已保存在本机浏览器中，连接恢复后请刷新页面"
-pytestmark = [pytest.mark.slow, requires_chromium]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``nzc-review serve`` of one session folder on one port, stopped and started again at
-    will (its output goes to a log file: a pipe nobody reads would stall it)."""
-
-    def __init__(self, folder: Path, log: Path):
-        self.folder, self.log, self.port = folder, log, _free_port()
-        self.process: subprocess.Popen | None = None
-        self.links: dict[str, str] = {}
-
-    def start(self, *, demo: bool) -> None:
-        args = [str(self.folder), "--port", str(self.port), "--pool-size", "1"]
-        with open(self.log, "a", encoding="utf-8") as out:
-            start = out.tell()
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "nzc_review.cli.main", "serve", *args,
-                 *(["--demo"] if demo else [])],
-                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True,
-                start_new_session=True)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            text = self.log.read_text(encoding="utf-8")[start:]
-            for name, url in re.findall(r"^\s+(\S+)\s+(http://\S+token=\S+)$", text, re.M):
-                self.links[name] = url
-            if "\nVoila:" in text:
-                break
-            assert self.process.poll() is None, text
-            time.sleep(0.3)
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/voila/render/"
-                                       "expert_review.ipynb", timeout=5)
-                return
-            except urllib.error.HTTPError:  # it answers (a page without a token is refused)
-                return
-            except OSError:
-                time.sleep(0.5)
-        raise AssertionError("serve did not start")
-
-    def signal_stop(self) -> None:
-        """Ask serve to stop (it stops Voila and its kernels), without waiting."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.signal_stop()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def link(self, name_prefix: str) -> str:
-        return next(v for k, v in self.links.items() if k.startswith(name_prefix))
+pytestmark = [pytest.mark.slow, pytest.mark.requires_chromium]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """``nzc-review serve`` of a demo session, stopped and started again at will (on the same
+    port)."""
     root = tmp_path_factory.mktemp("form")
-    server = Server(root / "session", root / "serve.log")
-    server.start(demo=True)
-    yield server
-    server.stop()
+    with Serve(root / "session", "--pool-size", "1", log=root / "serve.log") as server:
+        server.start("--demo", timeout=120)
+        yield server
 
 
+@pytest.fixture
+def open_page(pages):
+    """Open a link at 1366 × 768 and wait until the panel has loaded."""
 
-def _page(browser, url: str):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.goto(url)
-    page.get_by_text("已载入").wait_for(timeout=60_000)
-    return page
+    def open_(url: str):
+        page = pages.open(url, height=768)
+        page.get_by_text("已载入").wait_for(timeout=60_000)
+        return page
 
-
-def _tab(page, title: str) -> None:
-    page.locator(".lm-TabBar-tabLabel").filter(has_text=re.compile(f"^{title}$")).first.click()
+    return open_
 
 
 def _review(server, token_link: str):
@@ -126,10 +56,10 @@ def _review(server, token_link: str):
         store.close()
 
 
-def test_a_typo_in_one_score_does_not_stop_the_opinion_from_being_saved(server, browser):
+def test_a_typo_in_one_score_does_not_stop_the_opinion_from_being_saved(server, open_page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     link = server.link("张明")
-    page = _page(browser, link)
+    page = open_page(link)
     _tab(page, "评分")
     page.locator(".nzc-f-score-0 input").fill("8O")
     page.locator(".nzc-f-score-1 input").fill("82")
@@ -166,11 +96,11 @@ def test_a_typo_in_one_score_does_not_stop_the_opinion_from_being_saved(server, 
     page.context.close()
 
 
-def test_a_returned_expert_sees_the_chairs_reason_without_reloading(server, browser):
+def test_a_returned_expert_sees_the_chairs_reason_without_reloading(server, open_page):
     from nzc_review.store import open_store
 
     link = server.link("李华")
-    page = _page(browser, link)
+    page = open_page(link)
     _tab(page, "评分")
     for i in range(6):
         page.locator(f".nzc-f-score-{i} input").fill(str(70 + i))
@@ -196,9 +126,9 @@ def test_a_returned_expert_sees_the_chairs_reason_without_reloading(server, brow
     page.context.close()
 
 
-def test_the_server_stops_while_an_expert_types_and_nothing_is_lost(server, browser):
+def test_the_server_stops_while_an_expert_types_and_nothing_is_lost(server, open_page):
     link = server.link("王强")
-    page = _page(browser, link)
+    page = open_page(link)
     _tab(page, "评审意见")
     area = page.locator(".nzc-f-problems textarea")
     area.fill("断线前写的问题；")
@@ -220,7 +150,7 @@ def test_the_server_stops_while_an_expert_types_and_nothing_is_lost(server, brow
     area.press_sequentially("断线后写的问题。")
     page.screenshot(path=str(SHOTS / "expert_connection_lost.png"))
 
-    server.start(demo=False)
+    server.start(timeout=120)
     page.reload()
     page.get_by_text("已载入").wait_for(timeout=120_000)
     page.get_by_text("发现未保存到服务器的内容").wait_for(timeout=10_000)

@@ -5,80 +5,24 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, requires_chromium
+from tests.conftest import ROOT
+from tests.fixtures.pages import tab as _tab
+from tests.fixtures.serving import Serve
 
 SHOTS = ROOT / "out" / "screenshots"
-pytestmark = [pytest.mark.slow, requires_chromium]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = [pytest.mark.slow, pytest.mark.requires_chromium]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``nzc-review serve --demo`` on a free port; yields the participants' links."""
-    port = _free_port()
     folder = tmp_path_factory.mktemp("meeting") / "session"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nzc_review.cli.main", "serve", str(folder), "--demo", "--port",
-         str(port), "--pool-size", "1"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,
-    )
-    links: dict[str, str] = {}
-    deadline = time.monotonic() + 120
-    for line in process.stdout:
-        match = re.search(r"^\s+(\S+)\s+(http://\S+token=\S+)$", line)
-        if match:
-            links[match.group(1)] = match.group(2)
-        if line.startswith("Voila:"):
-            break
-        assert time.monotonic() < deadline, "serve did not start"
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/expert_review.ipynb",
-                                   timeout=5)
-            break
-        except urllib.error.HTTPError:  # it answers (a page without a token is refused)
-            break
-        except OSError:
-            time.sleep(0.5)
-    yield {"port": port, "links": links, "dir": folder}
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-
-def _open(browser, url: str, external: list[str]):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.on("request", lambda r: external.append(r.url)
-            if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
-            else None)
-    page.goto(url)
-    return page
-
-
-def _tab(page, title: str) -> None:
-    page.locator(".lm-TabBar-tabLabel").filter(has_text=re.compile(f"^{title}$")).first.click()
+    with Serve(folder, "--demo", "--pool-size", "1").start(timeout=120) as served:
+        yield {"port": served.port, "links": served.links, "dir": folder}
 
 
 def _score(page, values: list[int], opinion: str) -> None:
@@ -87,23 +31,22 @@ def _score(page, values: list[int], opinion: str) -> None:
     for i, value in enumerate(values):
         boxes.nth(i).fill(str(value))
     _tab(page, "评审意见")
-    areas = page.locator("textarea")
+    areas = page.locator(".nzc-keep textarea")  # the opinion's fields, once the tab is built
     areas.nth(0).fill(f"{opinion}：基础扎实，重点项目明确。")
     areas.nth(1).fill("部分指标现状值与核算值需核实。")
     areas.nth(2).fill("【五、重点项目】补充项目实施计划。")
     page.get_by_text("推荐", exact=True).first.click()
 
 
-def test_review_meeting_in_the_browser(server, browser):
+def test_review_meeting_in_the_browser(server, pages):
     SHOTS.mkdir(parents=True, exist_ok=True)
     links = server["links"]
     experts = [links[k] for k in links if "expert_review" in links[k]]
     chair_link = next(v for k, v in links.items() if k.startswith("赵立"))
-    external: list[str] = []
 
     # two experts work at the same time
-    a = _open(browser, experts[0], external)
-    b = _open(browser, experts[1], external)
+    a = pages.open(experts[0])
+    b = pages.open(experts[1])
     for page in (a, b):
         page.get_by_text("已载入").wait_for(timeout=60_000)
     a.screenshot(path=str(SHOTS / "expert_panel.png"), full_page=True)
@@ -129,7 +72,7 @@ def test_review_meeting_in_the_browser(server, browser):
     b.screenshot(path=str(SHOTS / "expert_submitted.png"), full_page=True)
 
     # the conflicted expert (same organisation as the community applicant) cannot score it
-    c = _open(browser, experts[2], external)
+    c = pages.open(experts[2])
     c.get_by_text("已载入").wait_for(timeout=60_000)
     c.locator("select").first.select_option(index=1)  # DEMO-2024-SQ-001
     c.get_by_text("已回避").wait_for(timeout=30_000)
@@ -137,7 +80,7 @@ def test_review_meeting_in_the_browser(server, browser):
     c.screenshot(path=str(SHOTS / "expert_recused.png"), full_page=True)
 
     # the chair sees both, writes the consensus and finalizes
-    chair = _open(browser, chair_link, external)
+    chair = pages.open(chair_link)
     chair.get_by_text("专家评分汇总（已提交 2 位）").wait_for(timeout=60_000)
     chair.screenshot(path=str(SHOTS / "chair_dashboard.png"), full_page=True)
     consensus = chair.locator("textarea").first
@@ -153,12 +96,12 @@ def test_review_meeting_in_the_browser(server, browser):
     chair.screenshot(path=str(SHOTS / "chair_finalized.png"), full_page=True)
 
     # a bad token sees a clear message and no data
-    bad = _open(browser, re.sub(r"token=.*", "token=not-a-token", experts[0]), external)
+    bad = pages.open(re.sub(r"token=.*", "token=not-a-token", experts[0]))
     bad.get_by_text("个人链接无效").wait_for(timeout=60_000)
     assert "DEMO-2024" not in bad.inner_text("body")
     bad.screenshot(path=str(SHOTS / "bad_token.png"))
 
-    assert external == [], f"the panels loaded from the network: {external}"
+    assert pages.external == [], f"the panels loaded from the network: {pages.external}"
 
     from nzc_review.store import Actor, open_store
 
