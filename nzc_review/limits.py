@@ -23,7 +23,7 @@ limit                    default        why this figure
 ``xlsx_xml_bytes``       50 MiB         all XML parts of a workbook, uncompressed, checked in
                                         the zip directory before anything is unpacked (a 436 KB
                                         file can hold a 400 MB sheet).
-``xlsx_parts``           1,000          files inside the workbook archive (a template has 18).
+``xlsx_parts``           1,000          files inside the workbook archive (a template has 21).
 ``sheet_rows``           20,000         rows of one sheet, declared (``<dimension>``) or used
                                         (a filled template needs < 1,100: 500 key projects,
                                         1,000 schedule items).
@@ -31,7 +31,7 @@ limit                    default        why this figure
 ``xlsx_cells``           50,000         cells openpyxl would create for the whole workbook:
                                         stored cells plus merged and hyperlinked ranges, which
                                         openpyxl expands cell by cell. A filled template has
-                                        ~1,500; 50,000 load in seconds and ~25 MB.
+                                        ~1,850; 50,000 load in seconds and ~25 MB.
 ``depth``                20             nesting of mappings and lists (an application needs 4,
                                         an acceptance embedding its application 7).
 ``mapping_keys``         1,000          keys of one mapping.

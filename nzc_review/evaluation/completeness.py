@@ -6,9 +6,13 @@ supplement (需补充材料), in Chinese, as an expert would list them:
 
 * 一: name, applicant organisation, a profile (denominators) of the base year;
 * 二: accounted emissions of at least the last two years (近两年碳排放核算数据), energy
-  activity data for them, the BAU growth rate of the scenario forecast;
+  activity data for them, the BAU growth rate of the scenario forecast, and the three texts
+  the outline asks for: （一）有利条件和面临障碍, （二）工作基础及特色亮点, （三）可行性结论
+  (``basis_and_feasibility``);
 * 三: base year, construction period, a target for every indicator of the type;
-* 四/五: key projects, each with 名称、建设内容、实施计划、建设主体、建设周期、预期碳减排量、
+* 四: main tasks in each of the five areas the outline names, “规划建设、能源利用、资源环境、
+  技术工艺、运营管理等方面的主要任务” (``main_tasks``; key projects belong to 五);
+* 五: key projects, each with 名称、建设内容、实施计划、建设主体、建设周期、预期碳减排量、
   投资规模 (附件2 五); years inside the construction period are checked;
 * 六: a yearly plan for every year of the construction period;
 * 七: the four safeguards of 附件2 七 committed;
@@ -72,7 +76,23 @@ def _basis(app: Application) -> tuple[list[str], int]:
         missing.append("能源活动数据（energy）：" + "、".join(f"{y}年" for y in without_energy))
     if "bau_growth_rate" not in app.model_fields_set:
         missing.append("情景预测的基准情景增长率（bau_growth_rate）")
-    return missing, 4
+    items = catalog.outline().basis_texts
+    for item in items:
+        text = getattr(app.basis_and_feasibility, item.id)
+        if text is None or not text.strip():
+            missing.append(f"{item.number}{item.label_zh}（basis_and_feasibility.{item.id}）")
+    return missing, 4 + len(items)
+
+
+def _main_tasks(app: Application) -> tuple[list[str], int]:
+    """附件2 四: at least one task in each of the five areas it names."""
+    areas = catalog.outline().task_categories
+    missing = [
+        f"{area.label_zh}方面的主要任务（main_tasks.{area.id}）"
+        for area in areas
+        if not any(t.strip() for t in getattr(app.main_tasks, area.id) or [])
+    ]
+    return missing, len(areas)
 
 
 def _targets(app: Application) -> tuple[list[str], int]:
@@ -153,7 +173,7 @@ def evaluate_completeness(app: Application) -> CompletenessResult:
         "overview": _overview(app),
         "basis_and_feasibility": _basis(app),
         "targets": _targets(app),
-        "main_tasks": (["主要任务（重点项目）"] if not app.key_projects else [], 1),
+        "main_tasks": _main_tasks(app),
         "key_projects": (project_missing, n_projects),
         "schedule": _schedule(app),
         "safeguards": _safeguards(app),

@@ -14,13 +14,22 @@ reference value of 河环发〔2023〕23号 附件1 表1–表5:
 
 Bounds are compared with an absolute tolerance of 1e-9 so that a computed 29.999999999 % is
 read as the 30 % it is.
+
+Innovative indicators (创新指标, ``<PREFIX>-C01``…) are judged apart by their own direction and
+never enter the core gate (本工具默认规则, :mod:`nzc_review.evaluation.innovative`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from nzc_review.evaluation.derive import Derived, derived_current
+from nzc_review.evaluation.basis import EmissionSeries, emission_series
+from nzc_review.evaluation.derive import Derived, derived_alongside, derived_current
+from nzc_review.evaluation.innovative import (
+    InnovativeResult,
+    InnovativeRules,
+    evaluate_innovative,
+)
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Application, IndicatorValue
 
@@ -130,6 +139,8 @@ class ComplianceReport:
     needs_review: list[str]
     stricter: list[str]
     warnings: list[str]
+    #: 创新指标, judged apart; never part of the core gate (本工具默认规则).
+    innovative: list[InnovativeResult] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -148,16 +159,20 @@ def _disagreement(declared: float, computed: list[Derived], basis: str | None) -
 
 
 def evaluate_indicator(
-    app: Application, row: catalog.Indicator, value: IndicatorValue | None
+    app: Application, row: catalog.Indicator, value: IndicatorValue | None,
+    series: EmissionSeries | None = None,
 ) -> IndicatorResult:
-    """Judge one indicator of ``app``; computes the current value where the figures allow."""
+    """Judge one indicator of ``app``; computes the current value where the figures allow, on
+    the accounting basis of ``series`` (:mod:`nzc_review.evaluation.basis`; default options)."""
     value = value or IndicatorValue()
-    computed = derived_current(app, row)
+    computed = derived_current(app, row, series)
     current, source, discrepancy = value.current, None, None
     if current is not None:
         source = "declared"
         if computed and not isinstance(current, bool):
-            discrepancy = _disagreement(float(current), computed, value.basis)
+            discrepancy = _disagreement(float(current),
+                                        computed + derived_alongside(app, row, series),
+                                        value.basis)
     elif computed:
         best = max(computed, key=lambda d: d.value if row.rule.kind == "reduction" else -d.value)
         current, source = round(best.value, 6), "computed"
@@ -223,10 +238,15 @@ def summarise_categories(results: list[IndicatorResult]) -> list[CategorySummary
     ]
 
 
-def evaluate_compliance(app: Application) -> ComplianceReport:
-    """Evaluate every indicator of the application's pilot type."""
+def evaluate_compliance(app: Application, series: EmissionSeries | None = None,
+                        innovative: InnovativeRules | None = None) -> ComplianceReport:
+    """Evaluate every indicator of the application's pilot type (computed values on the
+    accounting basis of ``series``, :func:`nzc_review.evaluation.basis.emission_series`), and
+    its innovative indicators apart (``innovative`` rules, :mod:`.innovative`)."""
+    series = emission_series(app) if series is None else series
     rows = catalog.indicators(app.pilot_type)
-    results = [evaluate_indicator(app, row, app.indicators.get(row.code)) for row in rows]
+    results = [evaluate_indicator(app, row, app.indicators.get(row.code), series)
+               for row in rows]
     warnings = [f"{r.code} {r.name_zh}：{r.discrepancy}" for r in results if r.discrepancy]
     return ComplianceReport(
         id=app.id,
@@ -244,4 +264,5 @@ def evaluate_compliance(app: Application) -> ComplianceReport:
         ],
         stricter=[r.code for r in results if r.stricter_than_reference],
         warnings=warnings,
+        innovative=evaluate_innovative(app, innovative),
     )

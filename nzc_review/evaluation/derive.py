@@ -9,6 +9,13 @@ year (population, floor area, output value, industrial value added), as the indi
 reference names it (附件1 表1–表5). Per-capita emissions (表1 区域人均碳排放量, t CO2 per person
 per year) are emissions of the latest accounted year divided by its population.
 
+Emissions are those of the run's accounting basis (:mod:`nzc_review.evaluation.basis`):
+reductions compare :attr:`~nzc_review.evaluation.basis.EmissionSeries.values` (by default the
+location basis at the 2022 grid factor, 同口径), per-capita emissions use the year's own level
+(:attr:`~nzc_review.evaluation.basis.EmissionSeries.levels`). :func:`derived_alongside` gives
+the same reductions at the data year's grid factor and from the declared figures as given, so
+that a declared value computed either way is not called a disagreement.
+
 The renewable energy consumption share and the clean-energy use rate of the latest year with
 energy data come from :func:`nzc_review.evaluation.energy.energy_balance` (definitions there).
 
@@ -17,8 +24,10 @@ All functions are pure: an :class:`~nzc_review.policy.application.Application` i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from nzc_review.evaluation.basis import EmissionSeries, emission_series
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Application
 
@@ -46,9 +55,12 @@ def latest_accounted_year(app: Application) -> int | None:
     return max(years) if years else None
 
 
-def intensity(app: Application, basis: str, year: int) -> float | None:
-    """Emissions of ``year`` on ``basis`` (total, or per unit of a denominator)."""
-    emissions = app.emissions_tco2.get(year)
+def intensity(app: Application, basis: str, year: int,
+              emissions_by_year: Mapping[int, float] | None = None) -> float | None:
+    """Emissions of ``year`` on ``basis`` (total, or per unit of a denominator); emissions from
+    ``emissions_by_year`` (default the declared ``emissions_tco2``)."""
+    by_year = app.emissions_tco2 if emissions_by_year is None else emissions_by_year
+    emissions = by_year.get(year)
     if emissions is None:
         return None
     if basis == "total":
@@ -60,17 +72,20 @@ def intensity(app: Application, basis: str, year: int) -> float | None:
     return emissions / denominator
 
 
-def reduction_pct(app: Application, basis: str, year: int | None = None) -> Derived | None:
-    """Reduction in percent of ``basis`` from the base year to ``year`` (default: latest)."""
+def reduction_pct(app: Application, basis: str, year: int | None = None,
+                  emissions_by_year: Mapping[int, float] | None = None,
+                  view: str | None = None) -> Derived | None:
+    """Reduction in percent of ``basis`` from the base year to ``year`` (default: latest), of
+    ``emissions_by_year`` (default the declared figures); ``view`` names them in the text."""
     year = latest_accounted_year(app) if year is None else year
     if year is None:
         return None
-    base = intensity(app, basis, app.base_year)
-    now = intensity(app, basis, year)
+    base = intensity(app, basis, app.base_year, emissions_by_year)
+    now = intensity(app, basis, year, emissions_by_year)
     if base is None or now is None or base <= 0:
         return None
     value = (base - now) / base * 100.0
-    label = catalog.BASIS_ZH[basis]
+    label = catalog.BASIS_ZH[basis] + (f"（{view}）" if view else "")
     return Derived(
         value=value,
         basis=basis,
@@ -79,19 +94,22 @@ def reduction_pct(app: Application, basis: str, year: int | None = None) -> Deri
     )
 
 
-def per_capita(app: Application, year: int | None = None) -> Derived | None:
+def per_capita(app: Application, year: int | None = None,
+               emissions_by_year: Mapping[int, float] | None = None,
+               view: str | None = None) -> Derived | None:
     """Emissions per person (t CO2 per person per year) of ``year`` (default: latest)."""
     year = latest_accounted_year(app) if year is None else year
     if year is None:
         return None
-    value = intensity(app, "per_capita", year)
+    value = intensity(app, "per_capita", year, emissions_by_year)
     if value is None:
         return None
+    label = f"碳排放总量（{view}）" if view else "碳排放总量"
     return Derived(
         value=value,
         basis="per_capita",
         year=year,
-        how=f"{year}年 碳排放总量 / 人口 = {value:.4g} 吨CO2/人",
+        how=f"{year}年 {label} / 人口 = {value:.4g} 吨CO2/人",
     )
 
 
@@ -116,16 +134,47 @@ def energy_share(app: Application, which: str) -> Derived | None:
     )
 
 
-def derived_current(app: Application, row: catalog.Indicator) -> list[Derived]:
-    """Every value of ``row`` the application's figures allow computing, per basis."""
+def derived_current(app: Application, row: catalog.Indicator,
+                    series: EmissionSeries | None = None) -> list[Derived]:
+    """Every value of ``row`` the application's figures allow computing, per basis, on the
+    accounting basis of ``series`` (default :func:`~nzc_review.evaluation.basis.emission_series`
+    with the default options)."""
     rule = row.rule
     if rule.kind == "reduction":
-        found = [reduction_pct(app, basis) for basis in rule.basis]
+        series = emission_series(app) if series is None else series
+        found = [reduction_pct(app, basis, emissions_by_year=series.values, view=series.label_zh)
+                 for basis in rule.basis]
         return [d for d in found if d is not None]
     if rule.kind == "at_most" and rule.derive == "per_capita":
-        found = per_capita(app)
+        series = emission_series(app) if series is None else series
+        label = series.label_zh.split("，")[0]
+        found = per_capita(app, emissions_by_year=series.levels, view=label)
         return [found] if found is not None else []
     if rule.kind == "at_least" and rule.derive is not None:
         found = energy_share(app, rule.derive)
         return [found] if found is not None else []
     return []
+
+
+def derived_alongside(app: Application, row: catalog.Indicator,
+                      series: EmissionSeries | None = None) -> list[Derived]:
+    """The reductions of ``row`` seen the other usual ways: at the data year's grid factor on
+    the same basis, and from the declared figures as given (location basis, data-year factor);
+    only those that differ from the run's own figures. A declared value agreeing with one of
+    them is not a disagreement: the applicant computed it by another convention."""
+    if row.rule.kind != "reduction":
+        return []
+    series = emission_series(app) if series is None else series
+    views = [(series.levels, f"{series.label_zh.split('，')[0]}，按数据年电网因子"),
+             (series.declared, "按申报值")]
+    own = [series.values]
+    out = []
+    for by_year, view in views:
+        if any(by_year == seen for seen in own):
+            continue
+        own.append(by_year)
+        for basis in row.rule.basis:
+            found = reduction_pct(app, basis, emissions_by_year=by_year, view=view)
+            if found is not None:
+                out.append(found)
+    return out

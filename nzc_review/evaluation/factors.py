@@ -10,7 +10,10 @@ Where the numbers come from
   生态环境部、国家统计局《关于发布2021年电力二氧化碳排放因子的公告》(公告2024年第12号),
   《关于发布2022年电力二氧化碳排放因子的公告》(公告2024年第33号) and
   《关于发布2023年电力二氧化碳排放因子的公告》(公告2025年第47号). The announcements state
-  kgCO2/kWh, which is numerically equal to tCO2/MWh.
+  kgCO2/kWh, which is numerically equal to tCO2/MWh. The same announcements publish, for the
+  national grid only, the residual-mix factor 全国电力平均二氧化碳排放因子（不包括市场化交易的
+  非化石能源电量） (key ``grid_electricity_excl_market_nonfossil``): the green-deducted basis
+  counts the non-green rest of purchased electricity at it (:mod:`nzc_review.evaluation.basis`).
 * Electricity for enterprise greenhouse-gas reporting (全国碳市场企业排放报告,
   scope ``enterprise_reporting_national``): 生态环境部 notices giving the yearly national grid
   average emission factor (0.6101 for 2015, 0.5810 for 2021, 0.5703 for 2022).

@@ -11,6 +11,11 @@
 * Intensity and per-capita values divide by the denominators of the same year from
   ``profile``; for a year without one, the latest earlier denominator is held constant (and
   said so in ``assumptions``).
+* **Accounting basis** (DESIGN.md contract 4, :mod:`nzc_review.evaluation.basis`): ``E_L`` and the
+  base-year emissions are those of the run's basis (by default location-based, every year's
+  electricity at the 2022 grid factor); under the location basis a key project of category
+  ``green_electricity`` (绿电交易/绿证) reduces nothing and is listed as not counted. A missing
+  category is inferred from the name and said so (本工具默认规则).
 
 Every function is pure: an :class:`~nzc_review.policy.application.Application` in, dataclasses out.
 """
@@ -20,6 +25,16 @@ from __future__ import annotations
 import itertools
 from dataclasses import asdict, dataclass, field
 
+from nzc_review.evaluation.basis import (
+    BASIS_ZH,
+    CATEGORY_ZH,
+    LOCATION,
+    EmissionSeries,
+    category_notes,
+    emission_series,
+    project_category,
+    reduces_under,
+)
 from nzc_review.evaluation.derive import DENOMINATOR_FIELD, latest_accounted_year
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Application, KeyProject
@@ -79,9 +94,24 @@ class Forecast:
     projects_not_counted: list[dict] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: The accounting basis of the figures (``location`` / ``green_deducted``), the grid-factor
+    #: choice and the basis in words.
+    basis: str = LOCATION
+    grid_factor: str = "held"
+    basis_zh: str = ""
+    #: The same forecast on the other basis, shown beside it: ``basis``, ``basis_zh``,
+    #: ``base_tco2``, ``projected_tco2``, ``projected_reduction_pct``, ``meets_target``.
+    other_basis: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def summary(self) -> dict:
+        """The key figures, for showing this forecast beside one on another basis."""
+        return {"basis": self.basis, "basis_zh": self.basis_zh, "base_tco2": self.base_tco2,
+                "projected_tco2": self.projected_tco2,
+                "projected_reduction_pct": self.projected_reduction_pct,
+                "meets_target": self.meets_target, "gap_tco2": self.gap_tco2}
 
 
 def required_reductions(app: Application) -> list[RequiredReduction]:
@@ -115,12 +145,18 @@ def denominator(app: Application, basis: str, year: int) -> tuple[float | None, 
     return None, None
 
 
-def project_effects(app: Application, latest_year: int) -> tuple[list[tuple[KeyProject, int]], list[dict]]:
-    """Projects that change emissions after ``latest_year``: (project, first effective year),
-    and the projects left out with the reason."""
+def project_effects(app: Application, latest_year: int, basis: str = LOCATION
+                    ) -> tuple[list[tuple[KeyProject, int]], list[dict]]:
+    """Projects that change emissions on ``basis`` after ``latest_year``: (project, first
+    effective year), and the projects left out with the reason."""
     counted, left_out = [], []
     for p in app.key_projects:
-        if p.expected_reduction_tco2_per_year is None:
+        category, _ = project_category(p)
+        if not reduces_under(category, basis):
+            left_out.append({"name": p.name, "reason": (
+                f"{CATEGORY_ZH[category]}：{BASIS_ZH[basis]}口径下外购电力按电网平均排放因子计，"
+                "购买绿电不减少核算排放")})
+        elif p.expected_reduction_tco2_per_year is None:
             left_out.append({"name": p.name, "reason": "未填写预期碳减排量"})
         elif p.end_year is None:
             left_out.append({"name": p.name, "reason": "未填写建设周期（结束年）"})
@@ -139,12 +175,19 @@ def plan_emissions(bau: float, effects: list[tuple[float, int]], year: int) -> f
     return max(0.0, bau - reduced)
 
 
-def scenario_forecast(app: Application) -> Forecast:
-    """BAU and plan emissions per year from the latest accounted year to the target year."""
+def scenario_forecast(app: Application, series: EmissionSeries | None = None) -> Forecast:
+    """BAU and plan emissions per year from the latest accounted year to the target year, on
+    the accounting basis of ``series`` (default :func:`~nzc_review.evaluation.basis.emission_series`
+    with the default options)."""
+    series = emission_series(app) if series is None else series
+    emissions = series.values
     latest = latest_accounted_year(app)
     target = app.target_year
-    base = app.emissions_tco2.get(app.base_year)
-    fc = Forecast(base_year=app.base_year, latest_year=latest, target_year=target, base_tco2=base)
+    base = emissions.get(app.base_year)
+    fc = Forecast(base_year=app.base_year, latest_year=latest, target_year=target, base_tco2=base,
+                  basis=series.basis, grid_factor=series.grid_factor, basis_zh=series.basis_zh)
+    fc.assumptions.extend(category_notes(app.key_projects))
+    fc.assumptions.extend(series.notes)
     if base is None:
         fc.problems.append(f"缺少基准年（{app.base_year}年）碳排放核算数据，无法预测")
         return fc
@@ -159,7 +202,7 @@ def scenario_forecast(app: Application) -> Forecast:
     growth = app.bau_growth_rate
     if "bau_growth_rate" not in app.model_fields_set:
         fc.assumptions.append("未填写 bau_growth_rate，基准情景按零增长预测")
-    counted, left_out = project_effects(app, latest)
+    counted, left_out = project_effects(app, latest, series.basis)
     fc.projects_counted = [p.name for p, _ in counted]
     fc.projects_not_counted = left_out
     for p, first in counted:
@@ -168,7 +211,7 @@ def scenario_forecast(app: Application) -> Forecast:
     effects = [(p.expected_reduction_tco2_per_year or 0.0, first) for p, first in counted]
     requirements = required_reductions(app)
     total_req = next((r for r in requirements if "total" in r.basis), None)
-    e_latest = app.emissions_tco2[latest]
+    e_latest = emissions[latest]
     held: set[str] = set()
     for year in range(latest, target + 1):
         bau = e_latest * (1 + growth) ** (year - latest)
@@ -183,7 +226,7 @@ def scenario_forecast(app: Application) -> Forecast:
                 if total_req and total_req.committed_pct is not None
                 else None
             ),
-            accounted_tco2=app.emissions_tco2.get(year),
+            accounted_tco2=emissions.get(year),
             per_capita=None,
             per_floor_area=None,
             per_output_value=None,
@@ -205,7 +248,8 @@ def scenario_forecast(app: Application) -> Forecast:
     final = fc.years[-1]
     fc.projected_tco2 = final.plan_tco2
     fc.projected_reduction_pct = (base - final.plan_tco2) / base * 100 if base > 0 else None
-    fc.checks = [_check(app, req, basis, final) for req in requirements for basis in req.basis]
+    fc.checks = [_check(app, base, req, basis, final)
+                 for req in requirements for basis in req.basis]
     if total_req:
         fc.required_reduction_pct = total_req.required_pct
         fc.committed_reduction_pct = total_req.committed_pct
@@ -233,8 +277,8 @@ _DENOM_ZH = {
 }
 
 
-def _check(app: Application, req: RequiredReduction, basis: str, final: YearRow) -> ReductionCheck:
-    base_total = app.emissions_tco2[app.base_year]
+def _check(app: Application, base_total: float, req: RequiredReduction, basis: str,
+           final: YearRow) -> ReductionCheck:
     if basis == "total":
         base_value, final_value, denom = base_total, final.plan_tco2, 1.0
     else:

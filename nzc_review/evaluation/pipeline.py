@@ -3,6 +3,11 @@
 compliance (contract 3) → eligibility (遴选条件) → completeness (附件2) → carbon accounting →
 scenario forecast → delivery risk → cost-effectiveness → verdict. Each step is a pure
 function of its own module; this module only wires them and holds the options.
+
+One accounting basis per run (DESIGN.md contract 4, :mod:`nzc_review.evaluation.basis`): the
+emissions re-expressed on it are computed once and handed to compliance, the forecast, the risk
+simulation and the accounting; the forecast on the other basis is kept beside it
+(``forecast.other_basis``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 from nzc_review.evaluation.accounting import Accounting, account_carbon
+from nzc_review.evaluation.basis import HELD, LOCATION, AccountingOptions, emission_series
 from nzc_review.evaluation.completeness import CompletenessResult, evaluate_completeness
 from nzc_review.evaluation.compliance import ComplianceReport, evaluate_compliance
 from nzc_review.evaluation.cost import CostModel, CostResult, project_costs
@@ -30,12 +36,28 @@ from nzc_review.policy.application import Application
 
 @dataclass(frozen=True)
 class EvaluationOptions:
+    """Everything an evaluation can be told. ``accounting_basis`` is ``location`` (default) or
+    ``green_deducted``; ``grid_factor`` is ``held`` (default, base-year grid factor for
+    reductions) or ``data_year`` (:mod:`nzc_review.evaluation.basis`)."""
+
     factors: Sequence[EmissionFactor] | None = None
     electricity_scope: Sequence[str] | None = None
     risk: RiskModel = field(default_factory=RiskModel)
     cost: CostModel = field(default_factory=CostModel)
     rules: VerdictRules = field(default_factory=VerdictRules)
     plausibility: PlausibilityRules = field(default_factory=PlausibilityRules)
+    accounting_basis: str = LOCATION
+    grid_factor: str = HELD
+
+    def __post_init__(self) -> None:
+        # refuse an unknown basis or grid-factor choice when the options are made
+        AccountingOptions(basis=self.accounting_basis, grid_factor=self.grid_factor)
+
+    @property
+    def accounting(self) -> AccountingOptions:
+        """The accounting basis with the factors and the scope."""
+        return AccountingOptions(basis=self.accounting_basis, grid_factor=self.grid_factor,
+                                 factors=self.factors, electricity_scope=self.electricity_scope)
 
 
 def evaluation_options(
@@ -44,15 +66,21 @@ def evaluation_options(
     seed: int = 20231228,
     factors: str | None = None,
     electricity_scope: str | None = None,
+    accounting_basis: str = LOCATION,
+    grid_factor: str = HELD,
 ) -> EvaluationOptions:
     """Options from their plain forms (CLI flags, notebook parameters): a factor-override file
-    path and a comma-separated grid-factor scope preference."""
+    path, a comma-separated grid-factor scope preference, the accounting basis and the
+    grid-factor choice (:class:`~nzc_review.evaluation.basis.AccountingOptionsError` for an
+    unknown one)."""
     from nzc_review.evaluation.factors import load_factors
 
     return EvaluationOptions(
         factors=load_factors(override=factors) if factors else None,
         electricity_scope=tuple(electricity_scope.split(",")) if electricity_scope else None,
         risk=RiskModel(draws=draws, seed=seed),
+        accounting_basis=accounting_basis,
+        grid_factor=grid_factor,
     )
 
 
@@ -89,13 +117,16 @@ class Evaluation:
 def evaluate_application(app: Application, options: EvaluationOptions | None = None) -> Evaluation:
     """Run every step of the automatic evaluation of ``app``."""
     options = options or EvaluationOptions()
-    compliance = evaluate_compliance(app)
-    forecast = scenario_forecast(app)
-    risk = delivery_risk(app, options.risk)
+    basis = options.accounting
+    series = emission_series(app, basis)
+    compliance = evaluate_compliance(app, series)
+    forecast = scenario_forecast(app, series)
+    forecast.other_basis = scenario_forecast(app, emission_series(app, basis.other())).summary()
+    risk = delivery_risk(app, options.risk, series)
     forecast.probability_meets_target = risk.probability_meets_target
     eligibility = evaluate_eligibility(app, forecast)
     completeness = evaluate_completeness(app)
-    accounting = account_carbon(app, options.factors, options.electricity_scope)
+    accounting = account_carbon(app, options=basis)
     costs = project_costs(app, options.cost)
     disagreements = [w for w in compliance.warnings] + [
         w for w in accounting.warnings if "相差" in w

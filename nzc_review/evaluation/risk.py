@@ -9,7 +9,8 @@ For draw d and key project p with expected yearly reduction R_p and end year e_p
 * optional uncertainty of the business-as-usual growth rate, g_d ~ Normal(g, growth_sd);
 
 and the emissions of year y are ``max(0, E_L (1+g_d)^(y−L) − Σ_p F_dp R_p [e_p + D_dp < y])``,
-the scenario forecast of :mod:`nzc_review.evaluation.forecast` with uncertain inputs. The defaults are
+the scenario forecast of :mod:`nzc_review.evaluation.forecast` with uncertain inputs, on the same
+accounting basis (the same emissions and the same projects counted). The defaults are
 assumptions of this tool, stated in every report and configurable (:class:`RiskModel`); they
 follow the common finding that infrastructure projects run late and deliver less than
 planned (Flyvbjerg, "From Nobel Prize to project management: getting risks right", Project
@@ -27,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from nzc_review.errors import FieldError
+from nzc_review.evaluation.basis import EmissionSeries, emission_series
 from nzc_review.evaluation.derive import latest_accounted_year
 from nzc_review.evaluation.forecast import denominator, project_effects, required_reductions
 from nzc_review.policy.application import Application
@@ -177,6 +179,8 @@ class RiskResult:
     probability_meets_target: float | None
     assumptions: str
     problems: list[str] = field(default_factory=list)
+    #: The accounting basis of the simulated emissions (as ``forecast.basis``).
+    basis: str = "location"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -200,24 +204,27 @@ def simulate_emissions(
     return np.maximum(bau - cut, 0.0)
 
 
-def delivery_risk(app: Application, model: RiskModel | None = None) -> RiskResult:
-    """Probability of meeting the required reductions, and the P10–P90 band of emissions."""
+def delivery_risk(app: Application, model: RiskModel | None = None,
+                  series: EmissionSeries | None = None) -> RiskResult:
+    """Probability of meeting the required reductions, and the P10–P90 band of emissions, on
+    the accounting basis of ``series`` (default options of :mod:`nzc_review.evaluation.basis`)."""
     model = model or RiskModel()
+    series = emission_series(app) if series is None else series
     latest = latest_accounted_year(app)
     target = app.target_year
-    base = app.emissions_tco2.get(app.base_year)
+    base = series.values.get(app.base_year)
     empty = RiskResult(model.draws, model.seed, [], [], [], [], target, None, None, None, None,
-                       model.describe_zh())
+                       model.describe_zh(), basis=series.basis)
     if base is None or target is None or latest is None or target < latest:
         empty.problems.append("缺少基准年排放或建设期，无法进行风险模拟")
         return empty
-    counted, _ = project_effects(app, latest)
+    counted, _ = project_effects(app, latest, series.basis)
     reductions = np.array([p.expected_reduction_tco2_per_year for p, _ in counted], dtype=float)
     end_years = np.array([p.end_year for p, _ in counted], dtype=int)
     years = np.arange(latest, target + 1)
     sampled = draw(model, len(counted), app.bau_growth_rate)
     emissions = simulate_emissions(
-        app.emissions_tco2[latest], latest, years, reductions, end_years, sampled
+        series.values[latest], latest, years, reductions, end_years, sampled
     )
     p10, p50, p90 = np.percentile(emissions, [10, 50, 90], axis=0)
     final = emissions[:, -1]
@@ -253,4 +260,5 @@ def delivery_risk(app: Application, model: RiskModel | None = None) -> RiskResul
         target_p90_tco2=float(p90[-1]),
         probability_meets_target=float(ok.mean()) if judged else None,
         assumptions=model.describe_zh(),
+        basis=series.basis,
     )

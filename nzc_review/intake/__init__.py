@@ -101,6 +101,8 @@ def _known_fields() -> set[str]:
         model.KeyProject,
         model.Safeguards,
         model.Answer,
+        model.BasisAndFeasibility,
+        model.MainTasks,
     ):
         names.update(cls.model_fields)
     return names
@@ -173,7 +175,7 @@ def _one_error(err: dict, hint: bool = True) -> tuple[str, str]:
     where = _location(loc)
     if kind == "extra_forbidden":
         name = str(loc[-1])
-        close = difflib.get_close_matches(name, _known_fields(), n=1) if hint else []
+        close = difflib.get_close_matches(name, _known_fields() - {name}, n=1) if hint else []
         suffix = f" (did you mean {close[0]!r}?)" if close else ""
         return where, f"unknown field {name!r}{suffix}"
     if kind == "missing":

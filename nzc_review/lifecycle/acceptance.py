@@ -31,6 +31,12 @@ min(1, actual / expected reduction); points = weight × mean credit. Accounting 
 share of the five checks passed. Grade bands: :data:`nzc_review.mcda.recommendation.DEFAULT_BANDS`
 (优秀 ≥ 85, 通过 60–85, 未通过 < 60).
 
+Emissions, computed reductions and the accounting are on the run's accounting basis
+(DESIGN.md contract 4, :mod:`nzc_review.evaluation.basis`; default location-based, every year's
+electricity at the 2022 grid factor); the achieved reduction on the other basis is kept beside it
+(``reduction["other_basis"]``). A declared achieved value that agrees with the data-year or the
+declared-figures view is not a disagreement.
+
 Verdict 通过验收 when every core indicator meets its reference value (一票否决), every key project
 was completed by the end of the construction period and the score reaches the pass threshold
 (the lower bound of the 通过 band, 60); otherwise 不通过, with every reason. A failed acceptance
@@ -44,8 +50,22 @@ from dataclasses import asdict, dataclass, field
 
 from nzc_review.errors import FieldError
 from nzc_review.evaluation.accounting import Accounting, account_carbon
+from nzc_review.evaluation.basis import (
+    BASIS_ZH,
+    AccountingOptions,
+    EmissionSeries,
+    category_notes,
+    emission_series,
+    project_category,
+    reduces_under,
+)
 from nzc_review.evaluation.compliance import MET, MISSING, NEEDS_REVIEW, NOT_MET, STATUS_ZH, judge
-from nzc_review.evaluation.derive import Derived, derived_current, reduction_pct
+from nzc_review.evaluation.derive import (
+    Derived,
+    derived_alongside,
+    derived_current,
+    reduction_pct,
+)
 from nzc_review.evaluation.factors import EmissionFactor
 from nzc_review.lifecycle.intake import AcceptanceCase
 from nzc_review.lifecycle.model import Acceptance, ReportedValue
@@ -251,6 +271,9 @@ class AcceptanceResult:
     committed_tco2: float | None
     required_tco2: float | None
     accounting: Accounting
+    #: The accounting basis of every emission figure above (``location`` / ``green_deducted``).
+    basis: str
+    basis_zh: str
     score_parts: list[ScorePart]
     score: float
     score_grade: str
@@ -330,18 +353,22 @@ def _disagreement(declared: float, computed: list[Derived], basis: str | None,
 
 def evaluate_achieved(op_app: Application, row: catalog.Indicator,
                       reported: ReportedValue | None, committed: IndicatorValue | None,
-                      year: int, rules: AcceptanceRules = DEFAULT_ACCEPTANCE_RULES
-                      ) -> AchievedResult:
-    """One indicator at acceptance: achieved value vs reference value and committed target."""
+                      year: int, rules: AcceptanceRules = DEFAULT_ACCEPTANCE_RULES,
+                      series: EmissionSeries | None = None) -> AchievedResult:
+    """One indicator at acceptance: achieved value vs reference value and committed target;
+    computed values on the accounting basis of ``series`` (default options)."""
     reported = reported or ReportedValue()
     committed = committed or IndicatorValue()
-    computed = [d for d in derived_current(op_app, row) if d.year == year]
+    series = emission_series(op_app) if series is None else series
+    computed = [d for d in derived_current(op_app, row, series) if d.year == year]
     basis = reported.basis or committed.basis
     value, source, discrepancy = reported.value, None, None
     if value is not None:
         source = "declared"
         if computed and not isinstance(value, bool):
-            discrepancy = _disagreement(float(value), computed, basis, rules.tolerance_pct)
+            alongside = [d for d in derived_alongside(op_app, row, series) if d.year == year]
+            discrepancy = _disagreement(float(value), computed + alongside, basis,
+                                        rules.tolerance_pct)
     elif computed:
         usable = [d for d in computed if basis is None or d.basis == basis] or computed
         best = max(usable, key=lambda d: d.value if row.rule.kind == "reduction" else -d.value)
@@ -555,7 +582,8 @@ def verdict_reasons(indicators: list[AchievedResult],
 
 
 def evaluate_acceptance(case: AcceptanceCase, rules: AcceptanceRules = DEFAULT_ACCEPTANCE_RULES,
-                        factors: list[EmissionFactor] | None = None) -> AcceptanceResult:
+                        factors: list[EmissionFactor] | None = None,
+                        options: AccountingOptions | None = None) -> AcceptanceResult:
     """Evaluate a self-evaluation report against its application (河环发〔2023〕23号 三、(二)2).
 
     Parameters
@@ -567,6 +595,9 @@ def evaluate_acceptance(case: AcceptanceCase, rules: AcceptanceRules = DEFAULT_A
         Weights, credits, requirements and grade bands (defaults in the module docstring).
     factors:
         Emission factors for the accounting; the shipped ones when ``None``.
+    options:
+        The accounting basis and grid-factor choice (default location, held); its factors,
+        when given, take the place of ``factors``.
 
     Returns
     -------
@@ -575,13 +606,20 @@ def evaluate_acceptance(case: AcceptanceCase, rules: AcceptanceRules = DEFAULT_A
     """
     app, acc = case.application, case.acceptance
     year = acc.achieved_year
+    if options is None:
+        options = AccountingOptions(factors=factors)
+    elif options.factors is None and factors is not None:
+        options = AccountingOptions(options.basis, options.grid_factor, tuple(factors),
+                                    options.electricity_scope)
     op_app = operation_application(app, acc)
+    series = emission_series(op_app, options)
     rows = catalog.indicators(app.pilot_type)
     indicators = [evaluate_achieved(op_app, row, acc.achieved.get(row.code),
-                                    app.indicators.get(row.code), year, rules) for row in rows]
+                                    app.indicators.get(row.code), year, rules, series)
+                  for row in rows]
     gate = achieved_core_gate(indicators)
     projects = evaluate_projects(app, acc, rules)
-    accounting = account_carbon(op_app, factors)
+    accounting = account_carbon(op_app, options=options)
     checks = accounting_checks(app, acc, accounting, indicators, projects, rules)
     parts = score_parts(indicators, projects, checks, rules)
     score = round(sum(p.points for p in parts), 6)
@@ -591,8 +629,11 @@ def evaluate_acceptance(case: AcceptanceCase, rules: AcceptanceRules = DEFAULT_A
     score_band = rules.grade_for(score)
     band = score_band if passed else rules.bands[-1]
 
-    total = reduction_pct(op_app, "total", year)
-    base = op_app.emissions_tco2.get(app.base_year)
+    emissions = series.values
+    total = reduction_pct(op_app, "total", year, emissions)
+    other = emission_series(op_app, options.other())
+    other_total = reduction_pct(op_app, "total", year, other.values)
+    base = emissions.get(app.base_year)
     total_row = next((r for r in rows if r.rule.kind == "reduction" and "total" in r.rule.basis),
                      None)
     committed_pct = None
@@ -604,12 +645,22 @@ def evaluate_acceptance(case: AcceptanceCase, rules: AcceptanceRules = DEFAULT_A
     required_pct = total_row.rule.min if total_row is not None else None
     reduction = {
         "base_year": app.base_year, "base_tco2": base, "year": year,
-        "achieved_tco2": op_app.emissions_tco2.get(year),
+        "achieved_tco2": emissions.get(year),
         "reduction_pct": total.value if total else None,
         "committed_pct": committed_pct, "required_pct": required_pct,
         "indicator": total_row.code if total_row else None,
+        "basis": series.basis, "declared_tco2": op_app.emissions_tco2.get(year),
+        "other_basis": {"basis": other.basis, "basis_zh": other.basis_zh,
+                        "base_tco2": other.values.get(app.base_year),
+                        "achieved_tco2": other.values.get(year),
+                        "reduction_pct": other_total.value if other_total else None},
     }
-    warnings = list(accounting.warnings)
+    warnings = list(accounting.warnings) + [
+        n for n in accounting.basis_notes if n not in accounting.warnings]
+    warnings += category_notes(app.key_projects)
+    warnings += [f"重点项目“{p.name}”为绿电交易/绿证，{BASIS_ZH[series.basis]}口径下不减少核算排放，"
+                 "其实际减排量只用于评价项目完成情况" for p in app.key_projects
+                 if not reduces_under(project_category(p)[0], series.basis)]
     if base is None:
         warnings.append(f"缺少基准年（{app.base_year}年）碳排放总量，无法计算实际降幅")
     return AcceptanceResult(
@@ -619,12 +670,13 @@ def evaluate_acceptance(case: AcceptanceCase, rules: AcceptanceRules = DEFAULT_A
         period=app.period.model_dump() if app.period else None, achieved_year=year,
         submitted_on=acc.submitted_on, summary=acc.summary, core_gate=gate,
         indicators=indicators, projects=projects, checks=checks, reduction=reduction,
-        emissions=dict(op_app.emissions_tco2),
+        emissions=dict(emissions),
         committed_tco2=base * (1 - committed_pct / 100) if base and committed_pct is not None
         else None,
         required_tco2=base * (1 - required_pct / 100) if base and required_pct is not None
         else None,
-        accounting=accounting, score_parts=parts, score=score, score_grade=score_band.code,
+        accounting=accounting, basis=series.basis, basis_zh=series.basis_zh,
+        score_parts=parts, score=score, score_grade=score_band.code,
         score_grade_label=score_band.label, grade=band.code, grade_label=band.label,
         passed=passed, verdict=PASSED if passed else FAILED, reasons=reasons,
         warnings=warnings, rules=_rules_dict(rules))

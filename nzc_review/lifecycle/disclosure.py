@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from nzc_review.errors import InputError
 from nzc_review.evaluation.accounting import FIELD_ZH, Accounting, account_carbon
+from nzc_review.evaluation.basis import AccountingOptions, emission_series
 from nzc_review.evaluation.compliance import MET, NOT_MET, judge
 from nzc_review.evaluation.derive import derived_current
 from nzc_review.evaluation.factors import EmissionFactor
@@ -52,12 +53,15 @@ def change_pct(now: float | None, before: float | None) -> float | None:
     return (now - before) / before * 100.0
 
 
-def indicator_values(history: PilotHistory, year: int) -> list[IndicatorYear]:
-    """Every indicator of the pilot type with a value in ``year``, in table order."""
+def indicator_values(history: PilotHistory, year: int,
+                     options: AccountingOptions | None = None) -> list[IndicatorYear]:
+    """Every indicator of the pilot type with a value in ``year``, in table order; computed
+    values on the accounting basis of ``options`` (:mod:`nzc_review.evaluation.basis`)."""
     disclosed = history.years.get(year)
     if disclosed is None:
         return []
     app = pilot_application(history.pilot, history.years, upto=year)
+    series = emission_series(app, options)
     out = []
     for row in catalog.indicators(history.pilot.pilot_type):
         reported = disclosed.indicators.get(row.code)
@@ -65,7 +69,7 @@ def indicator_values(history: PilotHistory, year: int) -> list[IndicatorYear]:
         if reported is not None:
             value, benchmark, evidence = reported.value, reported.benchmark, reported.evidence
         if value is None:
-            computed = [d for d in derived_current(app, row) if d.year == year]
+            computed = [d for d in derived_current(app, row, series) if d.year == year]
             if reported is not None and reported.basis is not None:
                 computed = [d for d in computed if d.basis == reported.basis] or computed
             if not computed:

@@ -41,12 +41,15 @@ def _abs(path: str | Path | None) -> str | None:
 # --- what the notebooks call -----------------------------------------------------------------
 
 
-def acceptance_for_report(acceptance: str, rules: str | None = None):
+def acceptance_for_report(acceptance: str, rules: str | None = None,
+                          accounting_basis: str = "location", grid_factor: str = "held"):
     """Load and evaluate an acceptance file with the notebook's parameters."""
+    from nzc_review.evaluation.basis import AccountingOptions
     from nzc_review.lifecycle.acceptance import evaluate_acceptance
     from nzc_review.lifecycle.config import load_rules
 
-    return evaluate_acceptance(load_acceptance(acceptance), load_rules(rules)[0])
+    return evaluate_acceptance(load_acceptance(acceptance), load_rules(rules)[0],
+                               options=AccountingOptions(accounting_basis, grid_factor))
 
 
 def disclosure_for_report(files: Sequence[str], pilot: str | None = None,
@@ -67,25 +70,31 @@ def disclosure_for_report(files: Sequence[str], pilot: str | None = None,
 
 
 def monitor_for_report(inputs: Sequence[str], as_of: int | None = None,
-                       rules: str | None = None):
+                       rules: str | None = None, accounting_basis: str = "location",
+                       grid_factor: str = "held"):
     """Load every disclosure found in ``inputs`` and re-review them as of ``as_of``."""
+    from nzc_review.evaluation.basis import AccountingOptions
     from nzc_review.lifecycle.config import load_rules
     from nzc_review.lifecycle.monitor import monitor
 
-    return monitor(load_histories(inputs), as_of, load_rules(rules)[1])
+    return monitor(load_histories(inputs), as_of, load_rules(rules)[1],
+                   AccountingOptions(accounting_basis, grid_factor))
 
 
 # --- jobs ------------------------------------------------------------------------------------
 
 
 def acceptance_jobs(cases: Sequence[tuple[str | Path, AcceptanceCase]], *,
-                    rules: str | Path | None = None, evaluated_on: str | None = None
+                    rules: str | Path | None = None, evaluated_on: str | None = None,
+                    accounting_basis: str = "location", grid_factor: str = "held"
                     ) -> list[NotebookJob]:
     """One acceptance report job per case (stem ``acceptance``)."""
     return [NotebookJob(key=f"{case.application.id}-acceptance", notebook=ACCEPTANCE_NOTEBOOK,
                         stem="acceptance",
                         parameters={"acceptance": _abs(path), "rules": _abs(rules),
-                                    "evaluated_on": evaluated_on})
+                                    "evaluated_on": evaluated_on,
+                                    "accounting_basis": accounting_basis,
+                                    "grid_factor": grid_factor})
             for path, case in cases]
 
 
@@ -106,9 +115,11 @@ def disclosure_jobs(histories: Sequence[PilotHistory], years: Sequence[int] | No
 
 
 def monitor_job(inputs: Sequence[str | Path], *, as_of: int | None = None,
-                rules: str | Path | None = None, evaluated_on: str | None = None
-                ) -> NotebookJob:
+                rules: str | Path | None = None, evaluated_on: str | None = None,
+                accounting_basis: str = "location", grid_factor: str = "held") -> NotebookJob:
     """The dashboard job over every disclosure in ``inputs`` (stem ``monitor``)."""
     return NotebookJob(key="monitor", notebook=MONITOR_NOTEBOOK, stem="monitor",
                        parameters={"inputs": [_abs(i) for i in inputs], "as_of": as_of,
-                                   "rules": _abs(rules), "evaluated_on": evaluated_on})
+                                   "rules": _abs(rules), "evaluated_on": evaluated_on,
+                                   "accounting_basis": accounting_basis,
+                                   "grid_factor": grid_factor})

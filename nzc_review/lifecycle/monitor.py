@@ -19,6 +19,12 @@ code                      level       when (year *y* under review)
                                       (``pilot.target_emissions_tco2``, + ``target_tolerance_pct``)
 ========================  ==========  =================================================================
 
+Emissions are those of the run's accounting basis (DESIGN.md contract 4,
+:mod:`nzc_review.evaluation.basis`; default location-based, every year's electricity at the base
+year's grid factor, so that a grid factor rising does not read as the pilot's emissions rising):
+a disclosed year with energy data is re-expressed, one without keeps its disclosed figure and the
+review says so.
+
 Years under review for a pilot run from ``pilot.first_year`` (default: the year after
 ``accepted_year``, else its first disclosed year) to ``as_of`` (default: the latest year any
 pilot disclosed). A pilot's status is the worst level flagged for ``as_of``; every year's flags
@@ -30,10 +36,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
+from nzc_review.evaluation.basis import AccountingOptions, basis_zh, emission_series
 from nzc_review.evaluation.compliance import NOT_MET
 from nzc_review.lifecycle.acceptance import RulesError
 from nzc_review.lifecycle.disclosure import IndicatorYear, change_pct, indicator_values
-from nzc_review.lifecycle.intake import PilotHistory
+from nzc_review.lifecycle.intake import PilotHistory, pilot_application
 from nzc_review.policy import catalog
 
 OK, WARNING, EXIT = "ok", "warning", "exit"
@@ -108,10 +115,14 @@ class YearFacts:
 
 @dataclass(frozen=True)
 class Series:
-    """One pilot's facts per year, base year included (as disclosed with its emissions)."""
+    """One pilot's facts per year, base year included, emissions on the accounting basis."""
 
     history: PilotHistory
     facts: dict[int, YearFacts]
+    base_tco2: float | None = None
+    basis: str = "location"
+    basis_zh: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def pilot(self):
@@ -119,7 +130,7 @@ class Series:
 
     def emissions(self, year: int) -> float | None:
         if year == self.pilot.base_year:
-            return self.pilot.base_emissions_tco2
+            return self.base_tco2
         f = self.facts.get(year)
         return f.emissions_tco2 if f else None
 
@@ -128,15 +139,20 @@ class Series:
         return bool(f and f.disclosed)
 
 
-def build_series(history: PilotHistory, upto: int) -> Series:
-    """Facts of every disclosed year up to ``upto`` (indicators judged as in disclosures)."""
+def build_series(history: PilotHistory, upto: int,
+                 options: AccountingOptions | None = None) -> Series:
+    """Facts of every disclosed year up to ``upto`` (indicators judged as in disclosures), on
+    the accounting basis of ``options``."""
+    emissions = emission_series(pilot_application(history.pilot, history.years, upto=upto),
+                                options)
     facts = {}
     for year, d in history.years.items():
         if year > upto:
             continue
-        facts[year] = YearFacts(year, True, d.emissions_tco2,
-                                tuple(indicator_values(history, year)))
-    return Series(history, facts)
+        facts[year] = YearFacts(year, True, emissions.values.get(year, d.emissions_tco2),
+                                tuple(indicator_values(history, year, options)))
+    return Series(history, facts, emissions.values.get(history.pilot.base_year),
+                  emissions.basis, emissions.basis_zh, tuple(emissions.notes))
 
 
 # --- the rules: small pure functions ---------------------------------------------------------
@@ -255,6 +271,7 @@ def worst(flags: Sequence[Flag]) -> str:
 class YearReview:
     year: int
     disclosed: bool
+    #: On the accounting basis of the review; ``declared_tco2`` as disclosed.
     emissions_tco2: float | None
     vs_base_pct: float | None
     vs_previous_pct: float | None
@@ -262,6 +279,7 @@ class YearReview:
     indicators: list[IndicatorYear]
     flags: list[Flag]
     status: str
+    declared_tco2: float | None = None
 
 
 @dataclass
@@ -283,6 +301,11 @@ class PilotReview:
     flags: list[Flag]
     exit_years: list[int]
     sources: dict[int, str] = field(default_factory=dict)
+    #: The accounting basis of the emissions (``location`` / ``green_deducted``), in words, and
+    #: what it had to assume.
+    basis: str = "location"
+    basis_zh: str = ""
+    basis_notes: list[str] = field(default_factory=list)
 
     @property
     def status_zh(self) -> str:
@@ -303,17 +326,21 @@ class MonitorReport:
     as_of: int
     pilots: list[PilotReview]
     rules: dict
+    basis: str = "location"
+    basis_zh: str = ""
 
     def counts(self) -> dict[str, int]:
         return {level: sum(p.status == level for p in self.pilots) for level in LEVELS}
 
     def to_dict(self) -> dict:
         return {"as_of": self.as_of, "counts": self.counts(), "rules": self.rules,
+                "basis": self.basis, "basis_zh": self.basis_zh,
                 "pilots": [p.to_dict() for p in self.pilots]}
 
 
 def review_pilot(history: PilotHistory, as_of: int,
-                 rules: MonitorRules = DEFAULT_MONITOR_RULES) -> PilotReview:
+                 rules: MonitorRules = DEFAULT_MONITOR_RULES,
+                 options: AccountingOptions | None = None) -> PilotReview:
     """Apply every enabled rule to every year of ``history`` under review up to ``as_of``.
 
     Parameters
@@ -324,6 +351,8 @@ def review_pilot(history: PilotHistory, as_of: int,
         The review year; later disclosures are ignored.
     rules:
         Thresholds and the rules enabled.
+    options:
+        The accounting basis and grid-factor choice (default location, held).
 
     Returns
     -------
@@ -331,7 +360,7 @@ def review_pilot(history: PilotHistory, as_of: int,
         Every year with its flags and status; the pilot's status is the worst flag of ``as_of``.
     """
     pilot = history.pilot
-    series = build_series(history, as_of)
+    series = build_series(history, as_of, options)
     start = first_year(history)
     shown_years = sorted({*series.facts, *range(start, as_of + 1)})
     years: list[YearReview] = []
@@ -343,22 +372,25 @@ def review_pilot(history: PilotHistory, as_of: int,
         previous = series.emissions(year - 1) if (year - 1 == pilot.base_year
                                                   or series.disclosed(year - 1)) else None
         value = facts.emissions_tco2 if facts else None
+        disclosed = history.years.get(year)
         years.append(YearReview(
             year=year, disclosed=facts is not None, emissions_tco2=value,
-            vs_base_pct=change_pct(value, pilot.base_emissions_tco2),
+            vs_base_pct=change_pct(value, series.base_tco2),
             vs_previous_pct=change_pct(value, previous), under_review=under_review,
             indicators=list(facts.indicators) if facts else [], flags=flags,
-            status=worst(flags)))
+            status=worst(flags),
+            declared_tco2=disclosed.emissions_tco2 if disclosed is not None else None))
     now = next((y for y in years if y.year == as_of), None)
     flags = now.flags if now else []
     return PilotReview(
         id=pilot.id, name=pilot.name, pilot_type=pilot.pilot_type,
         organization=pilot.organization, base_year=pilot.base_year,
-        base_emissions_tco2=pilot.base_emissions_tco2, accepted_year=pilot.accepted_year,
+        base_emissions_tco2=series.base_tco2, accepted_year=pilot.accepted_year,
         target_emissions_tco2=pilot.target_emissions_tco2, first_year=start, as_of=as_of,
         years=years, status=worst(flags), flags=flags,
         exit_years=[y.year for y in years if y.status == EXIT],
-        sources={y: s for y, s in history.sources.items() if y <= as_of})
+        sources={y: s for y, s in history.sources.items() if y <= as_of},
+        basis=series.basis, basis_zh=series.basis_zh, basis_notes=list(series.notes))
 
 
 def latest_year(histories: Sequence[PilotHistory]) -> int:
@@ -367,7 +399,8 @@ def latest_year(histories: Sequence[PilotHistory]) -> int:
 
 
 def monitor(histories: Sequence[PilotHistory], as_of: int | None = None,
-            rules: MonitorRules = DEFAULT_MONITOR_RULES) -> MonitorReport:
+            rules: MonitorRules = DEFAULT_MONITOR_RULES,
+            options: AccountingOptions | None = None) -> MonitorReport:
     """Re-review every pilot (河环发〔2023〕23号 三、(三)2 复核提升, 动态退出).
 
     Parameters
@@ -378,6 +411,8 @@ def monitor(histories: Sequence[PilotHistory], as_of: int | None = None,
         The review year; default the latest year any pilot disclosed.
     rules:
         Thresholds and the rules enabled.
+    options:
+        The accounting basis and grid-factor choice (default location, held).
 
     Returns
     -------
@@ -385,7 +420,9 @@ def monitor(histories: Sequence[PilotHistory], as_of: int | None = None,
         The pilots, exits first, then warnings, then the others.
     """
     as_of = latest_year(histories) if as_of is None else as_of
-    pilots = [review_pilot(h, as_of, rules) for h in histories]
+    options = options or AccountingOptions()
+    pilots = [review_pilot(h, as_of, rules, options) for h in histories]
     order = {EXIT: 0, WARNING: 1, OK: 2}
     pilots.sort(key=lambda p: (order[p.status], p.id))
-    return MonitorReport(as_of=as_of, pilots=pilots, rules=asdict(rules))
+    return MonitorReport(as_of=as_of, pilots=pilots, rules=asdict(rules), basis=options.basis,
+                         basis_zh=basis_zh(options.basis, options.grid_factor))

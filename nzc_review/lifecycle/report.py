@@ -76,7 +76,8 @@ def acceptance_title(res, evaluated_on: _dt.date | None = None) -> str:
     rows = [("建设主体", res.organization or "未填写"), ("所在县（区）", res.county or "—"),
             ("试点类型", res.pilot_type_zh), ("申报编号", res.id), ("基准年", f"{res.base_year}年"),
             ("建设期", period), ("运行年（实际值年份）", f"{res.achieved_year}年"),
-            ("自我评价报告提交日期", res.submitted_on or "—"), ("评价日期", day)]
+            ("自我评价报告提交日期", res.submitted_on or "—"), ("核算口径", res.basis_zh),
+            ("评价日期", day)]
     return _title("近零碳排放区试点验收评价报告", res.name, rows,
                   f"依据{POLICY}三、（二）2 验收评价，由自我评价报告与申报承诺自动比对生成，"
                   "供验收专家组参考。" + _illustrative(res.name))
@@ -94,7 +95,8 @@ def acceptance_verdict(res) -> str:
         ("重点项目按期完成", f"{done} / {len(res.projects)}"),
         ("碳排放总量较基准年", "—" if red["reduction_pct"] is None else
          f"下降 {red['reduction_pct']:.1f}%（{red['base_year']}年 {_n(red['base_tco2'])} → "
-         f"{red['year']}年 {_n(red['achieved_tco2'])} tCO2）"),
+         f"{red['year']}年 {_n(red['achieved_tco2'])} tCO2；{_e(res.basis_zh)}）"
+         + _other_basis(red)),
     ]
     cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in figures)
     reasons = "".join(
@@ -105,6 +107,14 @@ def acceptance_verdict(res) -> str:
     return _wrap(f"<h2 class='keep'>一、验收结论</h2><div class='banner {banner}'>验收结论：{_e(res.verdict)}"
                  f"（{_e(res.grade_label)}）</div><table>{cells}</table>{summary}"
                  f"<h3>理由与问题</h3><ul>{reasons}</ul>")
+
+
+def _other_basis(red: dict) -> str:
+    other = red.get("other_basis") or {}
+    if other.get("reduction_pct") is None:
+        return ""
+    return (f"<br><span class='note'>对照：{_e(other['basis_zh'])}口径下降 "
+            f"{other['reduction_pct']:.1f}%（仅供参考）</span>")
 
 
 def acceptance_indicators(res) -> str:
@@ -302,7 +312,7 @@ def monitor_title(rep, evaluated_on: _dt.date | None = None) -> str:
     counts = rep.counts()
     rows = [("复核截至", f"{rep.as_of}年"), ("试点数量", str(len(rep.pilots))),
             ("正常 / 预警 / 建议取消称号", f"{counts['ok']} / {counts['warning']} / {counts['exit']}"),
-            ("生成日期", day)]
+            ("核算口径", rep.basis_zh or "—"), ("生成日期", day)]
     return _title("近零碳排放区试点复核监测看板", f"截至{rep.as_of}年", rows,
                   f"依据{POLICY}三、（三）2 复核提升（动态退出机制）与四、（四）碳排放信息披露。"
                   + _illustrative(*(p.name for p in rep.pilots)))

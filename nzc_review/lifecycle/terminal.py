@@ -36,6 +36,13 @@ def acceptance_view(console, res) -> None:
         (f"{res.id}  {res.name}", "bold"), f"  [{catalog.PILOT_TYPE_ZH[res.pilot_type]}]",
         f"  运行年 {res.achieved_year}  验收结论：", verdict_text(res),
         f"  综合得分 {res.score:.1f}  等级 {res.grade_label}"))
+    red, other = res.reduction, res.reduction.get("other_basis") or {}
+    line = f"核算口径：{res.basis_zh}"
+    if red.get("reduction_pct") is not None:
+        line += f"；碳排放总量较基准年下降 {red['reduction_pct']:.1f}%"
+    if other.get("reduction_pct") is not None:
+        line += f"（对照：{other['basis_zh']}口径下降 {other['reduction_pct']:.1f}%）"
+    console.print(line)
     table = Table(header_style="bold", title="指标完成情况")
     for header in ("代码", "指标名称", "类型", "参考值", "承诺目标", "实际值", "对照参考值",
                    "对照承诺目标", "系数"):
@@ -105,6 +112,10 @@ def monitor_view(console, rep) -> None:
                          _num(now.emissions_tco2) if now else "—",
                          _pct(now.vs_base_pct) if now else "—", level_text(p.status), reasons)
     console.print(overview)
+    console.print(f"核算口径：{rep.basis_zh}；各年排放按此口径比较")
+    for p in rep.pilots:
+        for note in p.basis_notes:
+            console.print(Text(f"注意：{p.id} {note}", style="yellow"))
     years = sorted({y.year for p in rep.pilots for y in p.years})
     matrix = Table(title="逐年状态（碳排放总量 tCO2；灰色：复核期外）", header_style="bold")
     matrix.add_column("试点", overflow="fold")

@@ -23,9 +23,9 @@ section carries changed between the two versions, and **未见修改** (not seen
 
 ====  ==================  ==========================================
 一    申报主体概况          name, applicant, profile
-二    建设基础及可行性      emissions_tco2, energy, bau_growth_rate
+二    建设基础及可行性      emissions_tco2, energy, bau_growth_rate, basis_and_feasibility
 三    建设目标              base_year, period, indicators
-四    主要任务              key_projects
+四    主要任务              main_tasks, key_projects
 五    重点项目              key_projects
 六    进度安排              schedule
 七    保障措施              safeguards
@@ -101,6 +101,8 @@ TOP_FIELDS_ZH = {
     "emissions_tco2": "碳排放总量",
     "energy": "能源活动数据",
     "bau_growth_rate": "基准情景排放增长率",
+    "basis_and_feasibility": "有利条件和面临障碍、工作基础及特色亮点、可行性结论",
+    "main_tasks": "主要任务",
     "schedule": "进度安排",
     "safeguards": "保障措施",
     "eligibility": "遴选条件作答",
@@ -275,8 +277,9 @@ def _indicator_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[I
     index = catalog.indicator_index()
     out = []
     for code in sorted(set(old) | set(new)):
-        name = index[code].name_zh if code in index else ""
         a, b = old.get(code), new.get(code)
+        # an innovative indicator (创新指标) names itself
+        name = index[code].name_zh if code in index else str((b or a or {}).get("name") or "")
         if _empty(a) and not _empty(b):
             out.append(IndicatorChange(code, name, "added", _value_fields({}, b)))
         elif _empty(b) and not _empty(a):

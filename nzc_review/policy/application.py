@@ -4,6 +4,11 @@ Unknown keys are errors (``extra="forbid"``): a typo must not pass silently. Ind
 are further checked against the catalog by :func:`check_against_catalog` (unknown codes, codes
 of another pilot type, a number where a yes/no is expected and the reverse).
 
+Extensions that keep every earlier file valid (all optional): innovative indicators
+(创新指标, ``indicators.<PREFIX>-C01`` with ``name``, ``unit``, ``direction``, 附件2 三), the texts
+of 附件2 二 (``basis_and_feasibility``) and the main tasks of 附件2 四 by its five areas
+(``main_tasks``).
+
 Ids become file and folder names (``out/<id>/``), so they are safe names (:data:`SAFE_ID`):
 never ``.`` or ``..``, no path separator, no control character (OWASP Path Traversal, CWE-22).
 Amounts are finite, non-negative and below plausible ceilings, and the numbers of key projects,
@@ -111,9 +116,24 @@ class Energy(_Model):
     purchased_heat_gj: Quantity | None = None
 
 
+#: The direction of an innovative indicator (创新指标): ``at_least`` (不低于现状, higher is
+#: better), ``at_most`` (不高于现状, lower is better) or ``yes`` (是否达成, a yes/no requirement).
+Direction = Literal["at_least", "at_most", "yes"]
+DIRECTIONS: tuple[str, ...] = ("at_least", "at_most", "yes")
+DIRECTION_ZH: dict[str, str] = {
+    "at_least": "不低于现状（越高越好）",
+    "at_most": "不高于现状（越低越好）",
+    "yes": "是否达成（是/否）",
+}
+
+
 class IndicatorValue(_Model):
     """The declared state of one indicator: latest accounted (``current``) and committed
-    (``target``). ``basis`` says which denominator a reduction with alternatives uses."""
+    (``target``). ``basis`` says which denominator a reduction with alternatives uses.
+
+    An innovative indicator (创新指标, code ``<PREFIX>-C01``…, 附件2 三 “鼓励根据自身情况提出创新
+    指标及更高目标”) is the applicant's own: it states its ``name``, ``unit`` and ``direction``,
+    which an indicator of 表1–表5 takes from the catalog and never states."""
 
     current: Value = None
     target: Value = None
@@ -122,14 +142,43 @@ class IndicatorValue(_Model):
     evidence: str | None = None
     basis: catalog.ReductionBasis | None = None
     note: str | None = None
+    name: str | None = None
+    direction: Direction | None = None
 
     _finite = field_validator("current", "target", "benchmark")(
         classmethod(lambda cls, v: finite_number(v))
     )
 
+    @field_validator("direction", mode="before")
+    @classmethod
+    def _yaml_yes(cls, v: object) -> object:
+        # YAML 1.1 (PyYAML) reads an unquoted ``direction: yes`` as the boolean true
+        return "yes" if v is True else v
+
+
+#: What a key project does, for the accounting basis (DESIGN.md contract 4):
+#: ``green_electricity`` 绿电交易/绿证 purchases, ``renewable_onsite`` 自建可再生能源,
+#: ``efficiency`` 节能提效, ``fuel_switch`` 燃料替代/电能替代, ``process`` 工业过程, ``sink`` 碳汇,
+#: ``other`` 其他. Under the location basis a ``green_electricity`` project reduces nothing.
+ProjectCategory = Literal[
+    "green_electricity", "renewable_onsite", "efficiency", "fuel_switch", "process", "sink",
+    "other",
+]
+#: The categories in Chinese (the Excel template's 项目类别 list and the reports).
+PROJECT_CATEGORY_ZH: dict[str, str] = {
+    "green_electricity": "绿电交易/绿证",
+    "renewable_onsite": "自建可再生能源",
+    "efficiency": "节能提效",
+    "fuel_switch": "燃料替代",
+    "process": "工业过程",
+    "sink": "碳汇",
+    "other": "其他",
+}
+
 
 class KeyProject(_Model):
-    """重点项目 (附件2 五): 名称、建设内容、实施计划、建设主体、建设周期、预期碳减排量、投资规模."""
+    """重点项目 (附件2 五): 名称、建设内容、实施计划、建设主体、建设周期、预期碳减排量、投资规模;
+    ``category`` (项目类别) is optional."""
 
     name: str = Field(min_length=1)
     content: str | None = None
@@ -140,6 +189,7 @@ class KeyProject(_Model):
     investment_10k_cny: Quantity | None = None
     expected_reduction_tco2_per_year: Tco2 | None = None
     lifetime_years: Annotated[int, Field(ge=1, le=100)] | None = None
+    category: ProjectCategory | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> KeyProject:
@@ -148,6 +198,40 @@ class KeyProject(_Model):
                 f"project {self.name!r} ends ({self.end_year}) before it starts ({self.start_year})"
             )
         return self
+
+
+class BasisAndFeasibility(_Model):
+    """建设基础及可行性 (附件2 二): the texts of its three parts (all optional; completeness lists
+    each one missing). The accounting data of 二（一） are ``emissions_tco2`` and ``energy``."""
+
+    conditions: str | None = None  # 二（一）有利条件和面临障碍
+    work_basis: str | None = None  # 二（二）工作基础及特色亮点
+    feasibility_conclusion: str | None = None  # 二（三）建设可行性分析的结论
+
+
+def _as_list(value: object) -> object:
+    """A single text where a list of texts is expected becomes a one-item list."""
+    return [value] if isinstance(value, str) else value
+
+
+class MainTasks(_Model):
+    """主要任务 (附件2 四) by the five areas the outline names: “规划建设、能源利用、资源环境、技术
+    工艺、运营管理等方面的主要任务”; a list of tasks each (a single text is read as one task)."""
+
+    planning_construction: list[str] | None = None  # 规划建设
+    energy_use: list[str] | None = None  # 能源利用
+    resources_environment: list[str] | None = None  # 资源环境
+    technology_process: list[str] | None = None  # 技术工艺
+    operation_management: list[str] | None = None  # 运营管理
+
+    _lists = field_validator(
+        "planning_construction",
+        "energy_use",
+        "resources_environment",
+        "technology_process",
+        "operation_management",
+        mode="before",
+    )(classmethod(lambda cls, v: _as_list(v)))
 
 
 class Safeguards(_Model):
@@ -180,7 +264,9 @@ class Application(_Model):
     emissions_tco2: dict[Year, Tco2] = Field(default_factory=dict)
     energy: dict[Year, Energy] = Field(default_factory=dict)
     bau_growth_rate: Annotated[float, Field(gt=-1, lt=1, allow_inf_nan=False)] = 0.0
+    basis_and_feasibility: BasisAndFeasibility = Field(default_factory=BasisAndFeasibility)
     indicators: dict[str, IndicatorValue] = Field(default_factory=dict)
+    main_tasks: MainTasks = Field(default_factory=MainTasks)
     key_projects: list[KeyProject] = Field(default_factory=list)
     schedule: dict[Year, list[str]] = Field(default_factory=dict)
     safeguards: Safeguards = Field(default_factory=Safeguards)
@@ -247,16 +333,20 @@ def check_against_catalog(app: Application) -> list[tuple[str, str]]:
     """Problems of an application that only the catalog can see, as ``(field, message)``.
 
     Unknown indicator codes, codes of another pilot type, value types against the rule (yes/no
-    versus number), percentages outside 0–100, counts that are not whole numbers, unknown
-    selection conditions and supporting-material kinds.
+    versus number), percentages outside 0–100, counts that are not whole numbers, innovative
+    indicators (:func:`check_innovative`), unknown selection conditions and supporting-material
+    kinds.
     """
     problems: list[tuple[str, str]] = []
     index = catalog.indicator_index()
     for code, value in app.indicators.items():
         where = f"indicators.{code}"
+        if catalog.is_innovative_code(code):
+            problems.extend(check_innovative(app.pilot_type, code, value))
+            continue
         row = index.get(code)
         if row is None:
-            problems.append((where, f"unknown indicator code {code!r}"))
+            problems.append((where, _unknown_code(app.pilot_type, code)))
             continue
         if row.pilot_type != app.pilot_type:
             problems.append(
@@ -267,6 +357,13 @@ def check_against_catalog(app: Application) -> list[tuple[str, str]]:
                 )
             )
             continue
+        for part in ("name", "direction"):
+            if getattr(value, part) is not None:
+                problems.append((
+                    f"{where}.{part}",
+                    f"{code} is an indicator of the work plan, whose {part} is fixed; only "
+                    f"innovative indicators ({_innovative_codes(app.pilot_type)}) state a {part}",
+                ))
         for part in ("current", "target"):
             problems.extend(_check_value(row, f"{where}.{part}", getattr(value, part)))
         if value.benchmark is not None and row.rule.kind != "benchmark":
@@ -311,6 +408,64 @@ def check_against_catalog(app: Application) -> list[tuple[str, str]]:
                     f"electricity consumed ({energy.electricity_mwh:g} MWh)",
                 )
             )
+    return problems
+
+
+def _innovative_codes(pilot_type: str) -> str:
+    first, second = (catalog.innovative_code(pilot_type, n) for n in (1, 2))
+    return f"{first}, {second}, …"
+
+
+def _unknown_code(pilot_type: str, code: str) -> str:
+    rows = catalog.indicators(pilot_type)
+    return (
+        f"unknown indicator code {code!r}; the indicators of {pilot_type} are "
+        f"{rows[0].code}…{rows[-1].code} and its innovative indicators are numbered "
+        f"{_innovative_codes(pilot_type)}"
+    )
+
+
+def check_innovative(pilot_type: str, code: str, value: IndicatorValue) -> list[tuple[str, str]]:
+    """Problems of an innovative indicator (创新指标, DESIGN.md contract 4), as ``(field, message)``.
+
+    Its code carries the pilot type's prefix; it states a name and a direction; its values
+    follow the direction (yes/no for ``yes``, numbers otherwise); it has no benchmark and no
+    reduction basis (its target is judged against its own current value).
+    """
+    where = f"indicators.{code}"
+    own = catalog.pilot_type_of_code(code)
+    if own != pilot_type:
+        return [(
+            where,
+            f"{code} is an innovative indicator code of pilot type {own}, not of {pilot_type}; "
+            f"number the innovative indicators {_innovative_codes(pilot_type)}",
+        )]
+    problems: list[tuple[str, str]] = []
+    if value.name is None or not value.name.strip():
+        problems.append((f"{where}.name", "an innovative indicator needs a name (指标名称)"))
+    if value.direction is None:
+        wanted = ", ".join(f"{d} ({DIRECTION_ZH[d].split('（')[0]})" for d in DIRECTIONS)
+        problems.append(
+            (f"{where}.direction", f"an innovative indicator needs a direction: {wanted}")
+        )
+    if value.benchmark is not None:
+        problems.append((
+            f"{where}.benchmark",
+            "an innovative indicator has no benchmark value: its target is judged against its "
+            "current value",
+        ))
+    if value.basis is not None:
+        problems.append(
+            (f"{where}.basis", "an innovative indicator has no reduction basis (计算口径)")
+        )
+    for part in ("current", "target"):
+        v = getattr(value, part)
+        if v is None or value.direction is None:
+            continue
+        if value.direction == "yes" and not isinstance(v, bool):
+            problems.append((f"{where}.{part}", f"expected true or false, got {_describe(v)}"))
+        elif value.direction != "yes" and isinstance(v, bool):
+            problems.append((f"{where}.{part}", f"expected a number, got {_describe(v)}"))
     return problems
 
 

@@ -74,7 +74,10 @@ def forecast_figure(forecast: Forecast, risk: RiskResult | None = None) -> Figur
                    label=f"申报目标（下降{forecast.committed_reduction_pct:g}%）")
     ax.set_xlabel("年份")
     ax.set_ylabel("碳排放量（万吨CO2）")
-    ax.set_title("情景预测：碳排放总量")
+    from nzc_review.evaluation.basis import BASIS_ZH, HELD
+
+    factor = f"按{forecast.base_year}年电网因子" if forecast.grid_factor == HELD else "按数据年电网因子"
+    ax.set_title(f"情景预测：碳排放总量（{BASIS_ZH[forecast.basis]}，{factor}）")
     all_years = sorted({*years, *(y for y, _ in history)})
     ax.set_xticks(all_years)
     ax.grid(alpha=0.3)

@@ -14,6 +14,7 @@ from html import escape
 from nzc_review.evaluation.compliance import GATE_ZH, STATUS_ZH
 from nzc_review.evaluation.remarks import draft_remarks
 from nzc_review.policy import catalog
+from nzc_review.present.compliance_rows import Note, indicator_row
 
 STYLE = """
 <style>
@@ -106,6 +107,7 @@ def verdict_block(ev) -> str:
         ("目标年预计降幅", _n(fc.projected_reduction_pct, 1, "%")
          + (f"（要求 {fc.required_reduction_pct:g}%）" if fc.required_reduction_pct else "")),
         ("按期实现概率", "—" if p is None else f"{p:.0%}"),
+        ("核算口径", _basis_line(fc)),
     ]
     cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in figures)
     notes = "".join(f"<li>[{_e(n.code)}] {_e(n.text)}<span class='note'>（{_e(n.source)}）</span></li>"
@@ -116,25 +118,37 @@ def verdict_block(ev) -> str:
                  f"</div><table>{cells}</table><ul>{reasons}</ul>{notes}")
 
 
+#: How the report words the notes of an indicator row (:mod:`nzc_review.present.compliance_rows`);
+#: the ``benchmark`` note shows the benchmark value and unit.
+NOTE_ZH: dict[Note, str] = {
+    "computed": "现状值由申报数据计算",
+    "stricter": "目标严于参考值",
+    "discrepancy": "申报值与计算值不一致",
+    "no_benchmark": "未提供基准值",
+}
+
+
+def _basis_line(fc) -> str:
+    """The run's accounting basis and, beside it, the projected reduction on the other one."""
+    text = _e(fc.basis_zh or "—")
+    other = fc.other_basis or {}
+    if other.get("projected_reduction_pct") is not None:
+        text += (f"<br><span class='note'>对照：{_e(other['basis_zh'])}口径下预计下降 "
+                 f"{other['projected_reduction_pct']:.1f}%（仅供参考，不作为结论依据）</span>")
+    return text
+
+
 def compliance_table(ev) -> str:
     head = ("代码", "一级指标", "指标名称", "参考值", "类型", "现状值", "现状", "目标值", "目标", "说明")
     rows = []
-    for r in ev.compliance.indicators:
-        notes = []
-        if r.current_source == "computed":
-            notes.append("现状值由申报数据计算")
-        if r.stricter_than_reference:
-            notes.append("目标严于参考值")
-        if r.discrepancy:
-            notes.append("申报值与计算值不一致")
-        if r.rule == "benchmark":
-            notes.append(f"基准值 {_v(r.benchmark)} {_e(r.unit)}" if r.benchmark is not None
-                         else "未提供基准值")
-        cls = " class='core'" if r.type == "core" else ""
+    for r in map(indicator_row, ev.compliance.indicators):
+        notes = [f"基准值 {_v(r.benchmark)} {_e(r.unit)}" if n == "benchmark" else NOTE_ZH[n]
+                 for n in r.notes]
+        cls = " class='core'" if r.core else ""
         rows.append(
             f"<tr{cls}><td class='code'>{r.code}</td><td class='nowrap'>{_e(r.category)}</td>"
-            f"<td>{_e(r.name_zh)}</td><td>{_e(catalog.display_reference(r.reference))}</td>"
-            f"<td class='nowrap'>{catalog.INDICATOR_TYPE_ZH[r.type]}</td>"
+            f"<td>{_e(r.name_zh)}</td><td>{_e(r.reference)}</td>"
+            f"<td class='nowrap'>{r.type_zh}</td>"
             f"<td class='num'>{_v(r.current)}</td>"
             f"<td>{_status(r.current_status)}</td><td class='num'>{_v(r.target)}</td>"
             f"<td>{_status(r.target_status)}</td><td>{'；'.join(notes)}</td></tr>")
@@ -150,7 +164,31 @@ def compliance_table(ev) -> str:
         "核心指标目标未达到参考值即一票否决；加粗行为核心指标。</p>"
         f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         "<table><thead><tr><th>一级指标</th><th>指标数</th><th>核心指标</th><th>目标达标</th>"
-        f"<th>目标未达标</th><th>缺失或需核定</th></tr></thead><tbody>{cats}</tbody></table>")
+        f"<th>目标未达标</th><th>缺失或需核定</th></tr></thead><tbody>{cats}</tbody></table>"
+        + innovative_table(ev))
+
+
+def innovative_table(ev) -> str:
+    """创新指标 (附件2 三), a group of their own below the plan's indicators; empty without any
+    (rule: :mod:`nzc_review.evaluation.innovative`, 本工具默认规则)."""
+    from nzc_review.evaluation.innovative import INNOVATIVE_RULE_ZH, INNOVATIVE_ZH
+
+    rows = []
+    for r in ev.compliance.innovative:
+        now = "—" if r.current_status is None else _status(r.current_status)
+        notes = ["目标优于现状" if r.improves else ""] + [_e(r.evidence or "")]
+        rows.append(
+            f"<tr><td class='code'>{_e(r.code)}</td><td>{_e(r.name_zh)}</td>"
+            f"<td class='nowrap'>{_e(r.unit) or '—'}</td><td>{_e(r.direction_zh)}</td>"
+            f"<td class='num'>{_v(r.current)}</td><td>{now}</td>"
+            f"<td class='num'>{_v(r.target)}</td><td>{_status(r.target_status)}</td>"
+            f"<td>{'；'.join(n for n in notes if n)}</td></tr>")
+    if not rows:
+        return ""
+    head = "".join(f"<th>{h}</th>" for h in ("代码", "指标名称", "单位", "方向", "现状值", "现状",
+                                              "目标值", "目标", "说明"))
+    return (f"<h3 class='keep'>{INNOVATIVE_ZH}</h3><p class='note'>{INNOVATIVE_RULE_ZH}。</p>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def eligibility_completeness(ev) -> str:
@@ -179,7 +217,7 @@ def eligibility_completeness(ev) -> str:
 
 SOURCE_ZH = {"raw_coal_t": "原煤", "natural_gas_10k_m3": "天然气", "gasoline_t": "汽油",
              "diesel_t": "柴油", "lpg_t": "液化石油气", "electricity_mwh": "外购电力",
-             "purchased_heat_gj": "外购热力"}
+             "purchased_heat_gj": "外购热力", "residual_electricity": "外购电力（扣除绿电后）"}
 
 
 def accounting_table(ev) -> str:
@@ -202,6 +240,9 @@ def accounting_table(ev) -> str:
     body += (line("直接排放", "direct_tco2") + line("间接排放", "indirect_tco2")
              + line("碳排放总量（基于位置）", "total_tco2")
              + line("扣除绿电后的排放", "total_green_deducted_tco2")
+             + line(f"基于位置·按{ev.base_year}年电网因子（同口径）", "total_held_tco2")
+             + line(f"扣除绿电·按{ev.base_year}年电网因子（同口径）",
+                    "total_green_deducted_held_tco2")
              + line("申报碳排放总量", "declared_tco2") + line("申报与核算差异", "difference_pct", 1, "%")
              + line("能源消费量（tce）", "energy_tce")
              + line("可再生能源消费比重", "renewable_share_pct", 1, "%")
@@ -216,10 +257,13 @@ def accounting_table(ev) -> str:
         f"<td>{u.value:g} {_e(u.unit)}</td>"
         f"<td>{_e(u.scope)} {u.year}</td><td>{_e(u.source)}"
         f"{'' if u.verified else '（未与原文核对）'}</td></tr>" for u in factors.values())
-    warnings = "".join(f"<li>{_e(w)}</li>" for w in acc.warnings)
+    warnings = "".join(f"<li>{_e(w)}</li>" for w in acc.warnings
+                       + [n for n in acc.basis_notes if n not in acc.warnings])
     defs = "".join(f"<li>{_e(d)}</li>" for d in acc.definitions)
     return _wrap(
         "<h2>四、碳排放核算（tCO2）</h2>"
+        f"<p>核算口径：{_e(acc.basis_zh)}；评估中的降幅、预测与风险均按此口径计算，"
+        "另一口径的总量并列于下表。</p>"
         f"<table><thead><tr><th>排放源</th>{head}</tr></thead><tbody>{body}</tbody></table>"
         + (f"<ul>{warnings}</ul>" if warnings else "")
         + "<table><thead><tr><th>排放源</th><th>排放因子</th><th>范围与年份</th><th>来源</th></tr>"
@@ -241,7 +285,7 @@ def forecast_text(ev) -> str:
     left_out = "".join(f"<li>未计入：{_e(p['name'])}（{_e(p['reason'])}）</li>"
                        for p in fc.projects_not_counted)
     return _wrap(
-        "<h2>五、情景预测</h2>"
+        f"<h2>五、情景预测</h2><p>核算口径：{_e(fc.basis_zh)}。</p>"
         "<table><thead><tr><th>年份</th><th>基准情景</th><th>规划情景</th><th>达标线</th>"
         f"<th>人均（tCO2/人）</th></tr></thead><tbody>{rows}</tbody></table>"
         "<table><thead><tr><th>指标</th><th>口径</th><th>要求降幅</th><th>预计降幅</th><th>判定</th>"
@@ -256,7 +300,8 @@ def projects_table(ev) -> str:
         c = cost.get(p["name"])
         period = f"{p.get('start_year') or '—'}—{p.get('end_year') or '—'}"
         rows.append(
-            f"<tr><td>{_e(p['name'])}</td><td>{_e(p.get('content'))}</td><td>{_e(p.get('plan'))}</td>"
+            f"<tr><td>{_e(p['name'])}{_category(p)}</td><td>{_e(p.get('content'))}</td>"
+            f"<td>{_e(p.get('plan'))}</td>"
             f"<td>{_e(p.get('owner'))}</td><td class='nowrap'>{period}</td>"
             f"<td class='num'>{_n(p.get('expected_reduction_tco2_per_year'))}</td>"
             f"<td class='num'>{_n(p.get('investment_10k_cny'))}</td>"
@@ -283,6 +328,18 @@ def remarks_block(ev) -> str:
         f"<h3>需补充完善</h3><ul>{items(r.to_supplement)}</ul>")
 
 
+def _category(project: dict) -> str:
+    """The project's category under its name (inferred ones marked), as a small note."""
+    from nzc_review.evaluation.basis import CATEGORY_ZH, project_category
+    from nzc_review.policy.application import KeyProject
+
+    category, inferred = project_category(KeyProject.model_validate(project))
+    if not project.get("category") and not inferred:
+        return ""
+    label = CATEGORY_ZH[category] + ("（按名称推断）" if inferred else "")
+    return f"<br><span class='note'>{_e(label)}</span>"
+
+
 def evaluate_for_report(
     application: str,
     *,
@@ -290,13 +347,16 @@ def evaluate_for_report(
     seed: int = 20231228,
     factors: str | None = None,
     electricity_scope: str | None = None,
+    accounting_basis: str = "location",
+    grid_factor: str = "held",
 ):
     """Load and evaluate an application file with the notebook's parameters."""
     from nzc_review.evaluation.pipeline import evaluate_application, evaluation_options
     from nzc_review.intake import load_application
 
     options = evaluation_options(draws=draws, seed=seed, factors=factors,
-                                 electricity_scope=electricity_scope)
+                                 electricity_scope=electricity_scope,
+                                 accounting_basis=accounting_basis, grid_factor=grid_factor)
     return evaluate_application(load_application(application), options)
 
 
@@ -316,6 +376,7 @@ def summary_bundle(ev) -> dict:
             "projected_reduction_pct": fc.projected_reduction_pct,
             "required_reduction_pct": fc.required_reduction_pct,
             "probability_meets_target": fc.probability_meets_target,
+            "accounting_basis": fc.basis,
         },
         "text/plain": "",
     }

@@ -11,8 +11,10 @@ import math
 from rich.table import Table
 from rich.text import Text
 
+from nzc_review.evaluation.basis import BASIS_ZH
 from nzc_review.evaluation.compliance import GATE_ZH, STATUS_ZH, ComplianceReport
 from nzc_review.policy import catalog
+from nzc_review.present.compliance_rows import Note, indicator_row
 
 STATUS_STYLE = {
     "met": ("✔", "green"),
@@ -79,6 +81,16 @@ def catalog_table(pilot_type: str) -> Table:
     return table
 
 
+#: How the terminal words the notes of an indicator row
+#: (:mod:`nzc_review.present.compliance_rows`); a given benchmark is not noted.
+NOTE_ZH: dict[Note, str] = {
+    "computed": "现状值由排放数据计算",
+    "stricter": "目标严于参考值",
+    "discrepancy": "现状值与计算值不一致",
+    "no_benchmark": "未提供基准值",
+}
+
+
 def compliance_view(console, report: ComplianceReport) -> None:
     title = Text.assemble(
         (f"{report.id}  {report.name}", "bold"),
@@ -92,28 +104,19 @@ def compliance_view(console, report: ComplianceReport) -> None:
     for header in ("代码", "一级指标", "指标名称", "参考值", "类型", "现状值", "现状", "目标值",
                    "目标", "说明"):
         table.add_column(header, overflow="fold")
-    for r in report.indicators:
-        notes = []
-        if r.current_source == "computed":
-            notes.append("现状值由排放数据计算")
-        if r.stricter_than_reference:
-            notes.append("目标严于参考值")
-        if r.discrepancy:
-            notes.append("现状值与计算值不一致")
-        if r.rule == "benchmark" and r.benchmark is None:
-            notes.append("未提供基准值")
+    for r in map(indicator_row, report.indicators):
         table.add_row(
             r.code,
             r.category,
             r.name_zh,
-            catalog.display_reference(r.reference),
-            catalog.INDICATOR_TYPE_ZH[r.type],
+            r.reference,
+            r.type_zh,
             format_value(r.current),
             status_text(r.current_status),
             format_value(r.target),
             status_text(r.target_status),
-            "；".join(notes),
-            style="bold" if r.type == "core" else None,
+            "；".join(NOTE_ZH[n] for n in r.notes if n in NOTE_ZH),
+            style="bold" if r.core else None,
         )
     console.print(table)
     if report.failed_core:
@@ -187,17 +190,22 @@ def evaluation_view(console, ev) -> None:
     else:
         console.print(Text("申报材料完整（附件2 八个部分齐全）", style="green"))
 
+    acc = ev.accounting
+    console.print(Text(f"核算口径：{acc.basis_zh}；另一口径（{BASIS_ZH[acc.other_basis]}）并列显示",
+                       style="bold"))
     table = Table(title="碳排放核算（tCO2）", header_style="bold")
-    for header in ("年份", "直接排放", "间接排放", "总量（基于位置）", "扣除绿电", "申报总量", "差异",
-                   "能耗（tce）", "可再生能源比重", "清洁能源使用率"):
+    for header in ("年份", "直接排放", "间接排放", "总量（基于位置）", "扣除绿电", "本口径·比较用",
+                   "另一口径·比较用", "申报总量", "差异", "能耗（tce）", "可再生能源比重",
+                   "清洁能源使用率"):
         table.add_column(header, justify="right")
-    for year, a in ev.accounting.years.items():
+    for year, a in acc.years.items():
         table.add_row(str(year), _num(a.direct_tco2), _num(a.indirect_tco2), _num(a.total_tco2),
-                      _num(a.total_green_deducted_tco2), _num(a.declared_tco2),
+                      _num(a.total_green_deducted_tco2), _num(a.basis_tco2),
+                      _num(a.other_basis_tco2), _num(a.declared_tco2),
                       _num(a.difference_pct, 1, "%"), _num(a.energy_tce),
                       _num(a.renewable_share_pct, 1, "%"), _num(a.clean_energy_rate_pct, 1, "%"))
     console.print(table)
-    for warning in ev.accounting.warnings:
+    for warning in acc.warnings + [n for n in acc.basis_notes if n not in acc.warnings]:
         console.print(Text("注意：" + warning, style="yellow"))
 
     fc = ev.forecast
@@ -217,9 +225,18 @@ def evaluation_view(console, ev) -> None:
             f"目标年 {fc.target_year} 预计较{fc.base_year}年下降 "
             f"{_num(fc.projected_reduction_pct, 1, '%')}，"
             f"要求 {short_number(fc.required_reduction_pct)}%：", met[fc.meets_target],
-            f"；按期实现概率 {_num((fc.probability_meets_target or 0) * 100, 0, '%')}"))
+            f"；按期实现概率 {_num((fc.probability_meets_target or 0) * 100, 0, '%')}"
+            f"（{fc.basis_zh}）"))
+        other = fc.other_basis or {}
+        if other.get("projected_reduction_pct") is not None:
+            console.print(f"  · 对照：{other['basis_zh']}口径下预计下降 "
+                          f"{_num(other['projected_reduction_pct'], 1, '%')}"
+                          f"（{ {True: '达到', False: '未达到', None: '无法判断'}[other['meets_target']] }"
+                          "要求，仅供参考，不作为结论依据）")
     for note in fc.assumptions + fc.problems:
         console.print(f"  · {note}")
+    for left in fc.projects_not_counted:
+        console.print(f"  · 未计入：{left['name']}（{left['reason']}）")
     console.print(f"  · {ev.risk.assumptions}")
 
     table = Table(title="重点项目成本有效性", header_style="bold")
@@ -266,3 +283,6 @@ def evaluation_summary(results: list, console) -> None:
         )
     console.print()
     console.print(table)
+    bases = {ev.accounting.basis_zh for ev in results if not isinstance(ev, dict)}
+    if bases:
+        console.print(f"核算口径：{'、'.join(sorted(bases))}")

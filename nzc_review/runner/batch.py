@@ -46,6 +46,8 @@ class BatchOptions:
     seed: int = 20231228
     factors: str | None = None
     electricity_scope: str | None = None
+    accounting_basis: str = "location"
+    grid_factor: str = "held"
     evaluated_on: str | None = None
     notebook: Path = NOTEBOOK
     progress: bool = True
@@ -173,6 +175,8 @@ def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
                                         "draws": options.draws, "seed": options.seed,
                                         "factors": options.factors,
                                         "electricity_scope": options.electricity_scope,
+                                        "accounting_basis": options.accounting_basis,
+                                        "grid_factor": options.grid_factor,
                                         "evaluated_on": options.evaluated_on})
                 for path, result in runnable]
         done = run_notebook_jobs(jobs, out, workers=options.workers, pdf=options.pdf,

@@ -13,10 +13,7 @@ import pytest
 from nzc_review.runner.batch import BatchOptions, run_batch
 from tests.conftest import EXAMPLES, ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not Path("/usr/bin/chromium").exists() and not __import__("os").environ.get("CI"),
-    reason="Debian chromium not installed (make test installs it)",
-)]
+pytestmark = [pytest.mark.slow, pytest.mark.requires_chromium]
 
 #: Pages of the park example's evaluation report when every section started a new page.
 PAGES_WITH_A_PAGE_PER_SECTION = 9

@@ -27,7 +27,10 @@ def test_fragments_have_their_sections():
                     "三、遴选条件与申报材料完整性", "四、碳排放核算", "五、情景预测",
                     "六、重点项目与减排成本", "七、自动评审意见（草稿）"):
         assert heading in html
-    assert "建设可行性：可行" in html
+    assert "建设可行性：基本可行" in html  # the park's 绿电交易 reduces nothing (location basis)
+    assert "核算口径" in html and "基于位置（同口径：按2022年电网因子）" in html
+    assert "对照：扣除绿电（同口径：按2022年电网因子）口径下预计下降 68.8%" in html
+    assert "绿电交易/绿证" in html  # the project's category under its name
     assert "示例工业园区管理委员会（示例）" in html
 
 
@@ -48,7 +51,7 @@ def test_remarks_follow_results():
     assert any("SQ-02" in p and "一票否决" in p for p in failing.problems)
     incomplete = draft_remarks(_ev("campus-incomplete.yaml"))
     assert any("XY-03" in s and "基准值" in s for s in incomplete.to_supplement)
-    good = draft_remarks(_ev("park-pass.yaml"))
+    good = draft_remarks(_ev("commercial-pass.yaml"))
     assert good.problems == [] and good.strengths
 
 
@@ -56,7 +59,8 @@ def test_summary_bundle_carries_key_figures():
     ev = _ev()
     bundle = report.summary_bundle(ev)
     data = bundle[report.SUMMARY_MIME]
-    assert data["verdict"] == "可行" and data["core_gate"] == "pass"
+    assert data["verdict"] == "基本可行" and data["core_gate"] == "pass"
+    assert data["accounting_basis"] == "location"
     assert 0 <= data["probability_meets_target"] <= 1
     json.dumps(bundle)
 

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -37,6 +36,7 @@ from nzc_review.intake.excel import (
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Application
 from tests.conftest import EXAMPLES, ROOT, minimal_app
+from tests.fixtures.office import convert
 
 YAMLS = sorted(EXAMPLES.glob("*.yaml"))
 
@@ -441,7 +441,7 @@ def test_moved_columns_and_rows_still_read(park_xlsx, park_bytes):
         ),
         (
             put(PROJECTS, "F5", 2020),
-            "app.xlsx: 重点项目!A5:I5 (屋顶分布式光伏): project '屋顶分布式光伏' ends (2020) before",
+            "app.xlsx: 重点项目!A5:J5 (屋顶分布式光伏): project '屋顶分布式光伏' ends (2020) before",
         ),
         (
             put(PROJECTS, "A6", None),
@@ -654,18 +654,10 @@ def test_cli_check_reads_xlsx_like_yaml(tmp_path):
 
 # --- LibreOffice ----------------------------------------------------------------------------------
 
-LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not LIBREOFFICE and not IN_CI,
-    reason="LibreOffice not installed (Debian: apt-get install libreoffice-calc-nogui)",
-)
+@pytest.mark.requires_libreoffice
 def test_libreoffice_saved_workbooks_still_read(tmp_path):
-    if not LIBREOFFICE:
-        pytest.fail("CI is set but LibreOffice is missing: apt-get install libreoffice-calc-nogui")
     src = tmp_path / "src"
     src.mkdir()
     expected = {}
@@ -686,23 +678,7 @@ def test_libreoffice_saved_workbooks_still_read(tmp_path):
 
     edit(src / "filled.xlsx", fill)
     out = tmp_path / "out"
-    home = tmp_path / "home"
-    result = subprocess.run(
-        [
-            LIBREOFFICE,
-            f"-env:UserInstallation=file://{home}/profile",
-            "--headless",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            *sorted(str(p) for p in src.iterdir()),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "HOME": str(home)},
-    )
+    result = convert(sorted(src.iterdir()), "xlsx", out, tmp_path / "home")
     assert result.returncode == 0, result.stderr
     for stem, app in expected.items():
         assert load_application(out / f"{stem}.xlsx") == app, stem

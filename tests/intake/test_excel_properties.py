@@ -79,6 +79,12 @@ def indicator_value(row: catalog.Indicator):
     return st.fixed_dictionaries(entry).map(lambda d: {k: v for k, v in d.items() if v is not None})
 
 
+def yearly(required: dict, optional: dict):
+    """Up to three years, each with the ``required`` fields and some of the ``optional``."""
+    return st.dictionaries(years, st.fixed_dictionaries(required, optional=optional),
+                           max_size=3)
+
+
 @st.composite
 def applications(draw) -> Application:
     pilot_type = draw(st.sampled_from(catalog.PILOT_TYPES))
@@ -100,32 +106,12 @@ def applications(draw) -> Application:
         "bau_growth_rate": draw(decimal(-0.5, 0.5, places=4)),
         "indicators": indicators,
         "emissions_tco2": draw(st.dictionaries(years, decimal(0, 1e7), max_size=4)),
-        "profile": draw(
-            st.dictionaries(
-                years,
-                st.fixed_dictionaries(
-                    {"population": decimal(0, 1e6)},
-                    optional={
-                        "floor_area_m2": decimal(0, 1e7),
-                        "output_value_10k_cny": decimal(0, 1e7),
-                    },
-                ),
-                max_size=3,
-            )
-        ),
-        "energy": draw(
-            st.dictionaries(
-                years,
-                st.fixed_dictionaries(
-                    {"electricity_mwh": decimal(1000, 1e6)},
-                    optional={
-                        "green_electricity_mwh": decimal(0, 1000),
-                        "diesel_t": decimal(0, 1e4),
-                    },
-                ),
-                max_size=3,
-            )
-        ),
+        "profile": draw(yearly({"population": decimal(0, 1e6)},
+                               {"floor_area_m2": decimal(0, 1e7),
+                                "output_value_10k_cny": decimal(0, 1e7)})),
+        "energy": draw(yearly({"electricity_mwh": decimal(1000, 1e6)},
+                              {"green_electricity_mwh": decimal(0, 1000),
+                               "diesel_t": decimal(0, 1e4)})),
         "schedule": draw(
             st.dictionaries(years, st.lists(texts, min_size=1, max_size=3), max_size=3)
         ),

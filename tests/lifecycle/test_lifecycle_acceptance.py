@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nzc_review.errors import InputError
+from nzc_review.evaluation.basis import AccountingOptions
 from nzc_review.evaluation.compliance import MET, MISSING, NEEDS_REVIEW, NOT_MET
 from nzc_review.lifecycle.acceptance import (
     FAILED,
@@ -209,9 +210,21 @@ def test_accepted_example_worked_by_hand():
     assert res.score == pytest.approx(50 + 19 + 20 * (5 + 0.5 + 0.5 * 47500 / 48000 + 0.95) / 7
                                       + 10)
     assert (res.verdict, res.grade_label) == (PASSED, "优秀")
-    # achieved reduction: (762200 − 428500) / 762200 = 43.78 %
-    assert res.reduction["reduction_pct"] == pytest.approx(43.781, abs=1e-3)
+    # achieved reduction on the default basis (location, 2022 grid factor held): the 2026
+    # electricity 600,000 MWh is re-expressed from 0.4476 (2023, the latest published) to
+    # 0.4044: 428500 + 600000 × (0.4044 − 0.4476) = 402580; (762200 − 402580) / 762200 = 47.18 %
+    assert res.basis == "location"
+    assert res.reduction["achieved_tco2"] == pytest.approx(402580)
+    assert res.reduction["reduction_pct"] == pytest.approx(47.182, abs=1e-3)
+    assert res.reduction["declared_tco2"] == 428500
     assert all(c.passed for c in res.checks)
+    # the data-year view is the declared one: (762200 − 428500) / 762200 = 43.78 %
+    data_year = evaluate_acceptance(load_acceptance(EXAMPLES / "park-accepted.yaml"),
+                                    options=AccountingOptions(grid_factor="data_year"))
+    assert data_year.reduction["reduction_pct"] == pytest.approx(43.781, abs=1e-3)
+    # YQ-01 declared 43.8 agrees with that view: not a disagreement on the held basis
+    yq01 = next(r for r in res.indicators if r.code == "YQ-01")
+    assert yq01.discrepancy is None
 
 
 def test_failed_example():

@@ -4,7 +4,6 @@ references, merging disclosures, and the workbook layout."""
 from __future__ import annotations
 
 import copy
-import json
 import shutil
 
 import pytest
@@ -21,6 +20,7 @@ from nzc_review.lifecycle.intake import (
 )
 from nzc_review.policy.application import Application
 from tests.conftest import EXAMPLES, ROOT
+from tests.fixtures.applications import write_data
 
 LIFECYCLE = ROOT / "examples" / "lifecycle"
 ACCEPTED = LIFECYCLE / "acceptance" / "park-accepted.yaml"
@@ -31,12 +31,7 @@ def acceptance_data() -> dict:
 
 
 def write(tmp_path, data, name="acc.yaml"):
-    path = tmp_path / name
-    if name.endswith(".json"):
-        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    else:
-        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+    return write_data(tmp_path / name, data)
 
 
 def in_examples(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from nzc_review.evaluation.basis import AccountingOptions
 from nzc_review.lifecycle.acceptance import RulesError
 from nzc_review.lifecycle.intake import PilotHistory, load_histories
 from nzc_review.lifecycle.model import Disclosure
@@ -256,11 +257,22 @@ def test_monitoring_examples():
     assert status == {
         "DEMO-2023-XY-101": (EXIT, ["CORE_EXIT"]),
         "DEMO-2023-QY-101": (WARNING, ["CORE"]),
-        "DEMO-2023-SQ-101": (WARNING, ["ABOVE_TARGET", "RISING"]),
+        # 2027: 3570 t disclosed, above the target level 3450 only at the 2023 grid factor;
+        # at the 2022 factor (同口径, default) 3570 + 5950 MWh × (0.4044 − 0.4476) = 3312.96
+        # is below it, so only the rise 3370 → 3440 → 3570 is flagged
+        "DEMO-2023-SQ-101": (WARNING, ["RISING"]),
         "DEMO-2023-SY-101": (WARNING, ["NO_DISCLOSURE"]),
         "DEMO-2023-YQ-101": (OK, []),
     }
     assert rep.pilots[0].id == "DEMO-2023-XY-101"  # exits first
+    community = next(p for p in rep.pilots if p.id == "DEMO-2023-SQ-101")
+    assert community.years[-1].emissions_tco2 == pytest.approx(3312.96)
+    assert community.years[-1].declared_tco2 == 3570
+    # at the data year's factor the disclosed figure stands and the target level is exceeded
+    data_year = monitor(load_histories([MONITORING]),
+                        options=AccountingOptions(grid_factor="data_year"))
+    flags = {p.id: sorted(f.code for f in p.flags) for p in data_year.pilots}
+    assert flags["DEMO-2023-SQ-101"] == ["ABOVE_TARGET", "RISING"]
     # as of 2026: the campus misses XY-12 for the first time, the mall has disclosed
     rep = monitor(load_histories([MONITORING]), as_of=2026)
     status = {p.id: p.status for p in rep.pilots}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -25,10 +24,7 @@ from nzc_review.lifecycle.jobs import (
 from nzc_review.runner.jobs import run_notebook_jobs
 from tests.conftest import ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not Path("/usr/bin/chromium").exists() and not __import__("os").environ.get("CI"),
-    reason="Debian chromium not installed (make test installs it)",
-)]
+pytestmark = [pytest.mark.slow, pytest.mark.requires_chromium]
 
 LIFECYCLE = ROOT / "examples" / "lifecycle"
 ACCEPTED = LIFECYCLE / "acceptance" / "park-accepted.yaml"

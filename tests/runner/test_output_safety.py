@@ -9,7 +9,6 @@ runs notebooks (one batch, without PDFs); the others are refused before any kern
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -243,8 +242,7 @@ def test_batch_refuses_a_summary_it_did_not_write_before_any_notebook(tmp_path, 
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"),
-                    reason="notebook kernel environment not installed (make test installs it)")
+@pytest.mark.requires_chromium
 def test_batch_bad_ids_duplicates_and_broken_files_never_stop_or_destroy(tmp_path, monkeypatch,
                                                                           capsys):
     """One batch: ids ``.`` and ``..`` (forced past the model, to test the writer alone), a

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from nzc_review.cli.args import add_run_options, draws_count
+from nzc_review.cli.commands.evaluate import add_basis_options
 from nzc_review.cli.output import EXIT_FAILED, EXIT_OK
 
 
@@ -22,6 +23,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         seed=args.seed,
         factors=str(Path(args.factors).resolve()) if args.factors else None,
         electricity_scope=args.electricity_scope,
+        accounting_basis=args.accounting_basis,
+        grid_factor=args.grid_factor,
         progress=sys.stderr.isatty() and not args.quiet,
     )
     if args.factors:  # fail fast on a bad factor file, before any kernel starts
@@ -63,4 +66,5 @@ def register(sub) -> None:
     p.add_argument("--factors", metavar="CSV", help="your own emission factors")
     p.add_argument("--electricity-scope", metavar="SCOPES",
                    help="grid factor preference, comma-separated")
+    add_basis_options(p)
     p.set_defaults(func=cmd_batch)

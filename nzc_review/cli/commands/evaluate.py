@@ -5,6 +5,10 @@ others go on; exit status 2 when any file is invalid).
 * ``check`` — indicator compliance (指标达标核查, 河环发〔2023〕23号 表1–表5);
 * ``evaluate`` — compliance, eligibility, completeness, accounting, forecast, risk, cost and the
   feasibility verdict (可行性评估).
+
+``--accounting-basis`` and ``--grid-factor`` (:func:`add_basis_options`, also on ``batch``,
+``accept`` and ``monitor``) choose the run's accounting basis (DESIGN.md contract 4,
+:mod:`nzc_review.evaluation.basis`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,27 @@ import argparse
 
 from nzc_review.cli.args import draws_count
 from nzc_review.cli.per_file import run_per_file, show_per_file
+
+
+def add_basis_options(p: argparse.ArgumentParser) -> None:
+    """``--accounting-basis location|green_deducted`` and ``--grid-factor held|data_year``."""
+    from nzc_review.evaluation.basis import BASES, GRID_FACTORS
+
+    p.add_argument("--accounting-basis", choices=BASES, default=BASES[0],
+                   help="accounting basis (核算口径): location (default; purchased electricity "
+                   "at the grid factor, green-power purchases reduce nothing) or green_deducted "
+                   "(green electricity at zero, the rest at the residual-mix factor)")
+    p.add_argument("--grid-factor", choices=GRID_FACTORS, default=GRID_FACTORS[0],
+                   help="grid factor of year-on-year comparisons: held (default; every year at "
+                   "the base year's factor, 同口径) or data_year (each year's own factor)")
+
+
+def basis_options(args: argparse.Namespace, factors=None, electricity_scope=None):
+    """The :class:`~nzc_review.evaluation.basis.AccountingOptions` of the flags."""
+    from nzc_review.evaluation.basis import AccountingOptions
+
+    return AccountingOptions(basis=args.accounting_basis, grid_factor=args.grid_factor,
+                             factors=factors, electricity_scope=electricity_scope)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -30,7 +55,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from nzc_review.present.terminal import evaluation_summary, evaluation_view
 
     options = evaluation_options(draws=args.draws, seed=args.seed, factors=args.factors,
-                                 electricity_scope=args.electricity_scope)
+                                 electricity_scope=args.electricity_scope,
+                                 accounting_basis=args.accounting_basis,
+                                 grid_factor=args.grid_factor)
     run = run_per_file(args.files, load_application,
                        lambda app: evaluate_application(app, options))
     return show_per_file(run, args.format, evaluation_view, evaluation_summary)
@@ -61,4 +88,5 @@ def register(subparsers) -> None:
     p.add_argument("--draws", type=draws_count, default=10_000,
                    help="Monte Carlo draws (at most 100,000, an input limit)")
     p.add_argument("--seed", type=int, default=20231228, help="Monte Carlo seed")
+    add_basis_options(p)
     p.set_defaults(func=cmd_evaluate)

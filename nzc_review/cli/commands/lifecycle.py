@@ -7,6 +7,9 @@
 * ``monitor DIR_OR_FILES...`` — re-review and dynamic exit (复核、动态退出, 三、(三)2) over every
   pilot's disclosures; ``--report`` writes the dashboard.
 
+``accept`` and ``monitor`` take ``--accounting-basis`` and ``--grid-factor`` (DESIGN.md contract 4,
+:mod:`nzc_review.evaluation.basis`): the basis of every emission figure, reductions included.
+
 Exit status: 0 when every input was processed (whatever the verdicts), 2 when an input is
 invalid (the message names the file and the field) or the report folder is unusable (an input
 folder or inside one, see :mod:`nzc_review.files.safe_paths`), 1 when a report could not be produced.
@@ -19,6 +22,7 @@ import sys
 from pathlib import Path
 
 from nzc_review.cli.args import add_run_options, iso_date
+from nzc_review.cli.commands.evaluate import add_basis_options, basis_options
 from nzc_review.cli.output import EXIT_FAILED, EXIT_OK, console, print_json
 from nzc_review.cli.per_file import run_per_file, show_per_file
 from nzc_review.errors import InputError, NzcError
@@ -104,13 +108,17 @@ def cmd_accept(args: argparse.Namespace) -> int:
         seen[pilot] = Path(path).name
         return case
 
-    run = run_per_file(args.files, load, lambda case: evaluate_acceptance(case, rules))
+    basis = basis_options(args)
+    run = run_per_file(args.files, load,
+                       lambda case: evaluate_acceptance(case, rules, options=basis))
     status = show_per_file(run, args.format, acceptance_view, acceptance_summary)
     valid = [(o.path, o.loaded) for o in run.ok]
     if _wants_report(args) and valid:
         from nzc_review.lifecycle.jobs import acceptance_jobs
 
-        jobs = acceptance_jobs(valid, rules=args.rules, evaluated_on=args.evaluated_on)
+        jobs = acceptance_jobs(valid, rules=args.rules, evaluated_on=args.evaluated_on,
+                               accounting_basis=args.accounting_basis,
+                               grid_factor=args.grid_factor)
         reported = _run_reports(jobs, args, "验收报告")
         status = status or reported
     return status
@@ -153,7 +161,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     _check_out(args, args.inputs)
     rules = load_rules(args.rules)[1]
     histories = load_histories(args.inputs)
-    rep = monitor(histories, args.as_of, rules)
+    rep = monitor(histories, args.as_of, rules, basis_options(args))
     if args.format == "json":
         print_json(rep.to_dict())
     else:
@@ -162,7 +170,9 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         from nzc_review.lifecycle.jobs import monitor_job
 
         return _run_reports([monitor_job(args.inputs, as_of=rep.as_of, rules=args.rules,
-                                         evaluated_on=args.evaluated_on)], args, "复核看板")
+                                         evaluated_on=args.evaluated_on,
+                                         accounting_basis=args.accounting_basis,
+                                         grid_factor=args.grid_factor)], args, "复核看板")
     return EXIT_OK
 
 
@@ -179,6 +189,7 @@ def register(sub) -> None:
     p.add_argument("--rules", metavar="FILE", help="rules YAML/JSON (see docs/lifecycle.md)")
     p.add_argument("--evaluated-on", type=iso_date, metavar="DATE",
                    help="date printed on reports (YYYY-MM-DD; default today)")
+    add_basis_options(p)
     _add_report_options(p)
     p.set_defaults(func=cmd_accept)
 
@@ -208,5 +219,6 @@ def register(sub) -> None:
     p.add_argument("--rules", metavar="FILE", help="rules YAML/JSON (see docs/lifecycle.md)")
     p.add_argument("--evaluated-on", type=iso_date, metavar="DATE",
                    help="date printed on the dashboard (YYYY-MM-DD; default today)")
+    add_basis_options(p)
     _add_report_options(p)
     p.set_defaults(func=cmd_monitor)

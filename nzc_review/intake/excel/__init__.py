@@ -15,14 +15,21 @@ Sheets, in order (names are part of the format; the workbook structure is protec
 指标           the type's indicator table, one row per code (pre-filled, locked: 指标代码,
                一级指标, 指标名称, 单位, 参考值, 指标类型), then 现状值, 目标值, 基准值, 填报单位,
                计算口径, 佐证说明, 备注 to fill
+创新指标       附件2 三: innovative indicators, one per row (codes ``YQ-C01``… pre-numbered):
+               指标名称, 单位, 方向, 现状值, 目标值, 佐证说明, 备注
 碳排放         年份 | 碳排放总量（tCO2）, one row per year
 能源与基础数据  年份, the denominators (``profile``) and the activity data (``energy``) per year
+建设基础与      附件2 二 and 四: 内容项 | 内容 — the three texts of 二 (one row each) and the
+主要任务       tasks of 四 by area, one per row (a blank 内容项 continues the area above)
 重点项目       附件2 五: one project per row, in order, plus 寿命年限
 进度安排       年份 | 工作内容, one item per row (a blank year continues the year above)
 保障措施       附件2 七: one row per safeguard, 是/否
 遴选条件       the type's selection conditions (locked), 是否满足 and 佐证说明 to fill
 证明材料       附件2 八: one row per kind (locked), file names in 文件1, 文件2, … (one per cell)
 ============  ========================================================================
+
+创新指标 and 建设基础与主要任务 came with layout 2 (a custom document property,
+:mod:`.outline_sheets`): a workbook written before them reads without them.
 
 Every data sheet has a title (row 1), a hint (row 2), Chinese column headers (row 3), a hidden
 row of machine field keys (row 4) and data from row 5. Columns are found by their field key (or,
@@ -76,11 +83,13 @@ from __future__ import annotations
 
 from nzc_review.intake.excel.layout import (
     BASIC,
+    BASIS_TASKS,
     DATA_SHEETS,
     ELIGIBILITY,
     EMISSIONS,
     ENERGY,
     INDICATORS,
+    INNOVATIVE,
     INSTRUCTIONS,
     PROJECTS,
     PROOFS,
@@ -98,11 +107,13 @@ from nzc_review.intake.excel.write import (
 
 __all__ = [
     "BASIC",
+    "BASIS_TASKS",
     "DATA_SHEETS",
     "ELIGIBILITY",
     "EMISSIONS",
     "ENERGY",
     "INDICATORS",
+    "INNOVATIVE",
     "INSTRUCTIONS",
     "PROJECTS",
     "PROOFS",

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from nzc_review.policy import catalog
+from nzc_review.policy.application import PROJECT_CATEGORY_ZH
 
 # --- sheets -----------------------------------------------------------------------------------
 
 INSTRUCTIONS = "填表说明"
 BASIC = "基本信息"
 INDICATORS = "指标"
+INNOVATIVE = "创新指标"
 EMISSIONS = "碳排放"
 ENERGY = "能源与基础数据"
+BASIS_TASKS = "建设基础与主要任务"
 PROJECTS = "重点项目"
 SCHEDULE = "进度安排"
 SAFEGUARDS = "保障措施"
@@ -28,8 +31,10 @@ SHEETS: tuple[str, ...] = (
     INSTRUCTIONS,
     BASIC,
     INDICATORS,
+    INNOVATIVE,
     EMISSIONS,
     ENERGY,
+    BASIS_TASKS,
     PROJECTS,
     SCHEDULE,
     SAFEGUARDS,
@@ -37,6 +42,14 @@ SHEETS: tuple[str, ...] = (
     PROOFS,
 )
 DATA_SHEETS = SHEETS[1:]
+
+#: Version of the workbook layout, stored in the custom document property
+#: :data:`LAYOUT_PROPERTY`. Layout 2 added the sheets :data:`LAYOUT_2_SHEETS`; a workbook without
+#: the property (layout 1, written before them) reads without those sheets, a layout-2 workbook
+#: must keep them (a deleted sheet is an error, never silently lost content).
+LAYOUT_VERSION = 2
+LAYOUT_PROPERTY = "nzc-application-layout"
+LAYOUT_2_SHEETS = (INNOVATIVE, BASIS_TASKS)
 
 TITLE_ROW, HINT_ROW, HEADER_ROW, KEY_ROW, FIRST_ROW = 1, 2, 3, 4, 5
 HEADER_SEARCH_ROWS = 30
@@ -68,6 +81,9 @@ class Column:
         Pre-filled and locked (grey).
     wrap:
         Wrap long text.
+    optional:
+        May be absent from a workbook (a column added after workbooks were handed out, such
+        as 项目类别): reading a workbook without it is not an error.
     """
 
     key: str
@@ -76,6 +92,7 @@ class Column:
     kind: str = "text"
     locked: bool = False
     wrap: bool = False
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +197,36 @@ ELIGIBILITY_COLUMNS = (
 )
 CONDITION_KIND_ZH = {"hard": "必备条件", "preference": "优先考虑"}
 
+#: 创新指标 (附件2 三): one innovative indicator a row, ``<PREFIX>-C01``… (DESIGN.md contract 4).
+INNOVATIVE_COLUMNS = (
+    Column("code", "指标代码", 11, "text"),
+    Column("name", "指标名称", 30, "text", wrap=True),
+    Column("unit", "单位", 12, "text"),
+    Column("direction", "方向", 22, "direction"),
+    Column("current", "现状值", 11, "innovative"),
+    Column("target", "目标值", 11, "innovative"),
+    Column("evidence", "佐证说明", 40, "text", wrap=True),
+    Column("note", "备注", 30, "text", wrap=True),
+)
+#: Rows of 创新指标 in an empty template (more may be inserted).
+INNOVATIVE_ROWS = 10
+
+#: 建设基础与主要任务 (附件2 二、四): one text or task a row, named by its item (内容项).
+BASIS_TASK_COLUMNS = (
+    Column("item", "内容项", 26, "item"),
+    Column("text", "内容", 90, "text", wrap=True),
+)
+
+
+def basis_task_items() -> dict[str, str]:
+    """内容项 of 建设基础与主要任务, field path → label: the texts of 附件2 二
+    (``basis_and_feasibility.conditions`` …, each at most once) and the areas of 附件2 四
+    (``main_tasks.energy_use`` …, one task a row)."""
+    outline = catalog.outline()
+    items = {f"basis_and_feasibility.{b.id}": f"二{b.number}{b.label_zh}" for b in outline.basis_texts}
+    items.update({f"main_tasks.{c.id}": f"四、主要任务：{c.label_zh}" for c in outline.task_categories})
+    return items
+
 
 def proof_columns(files: int = FILE_COLUMNS) -> tuple[Column, ...]:
     """The columns of 证明材料: the locked kind of material, then ``files`` file-name columns."""
@@ -192,7 +239,8 @@ def proof_columns(files: int = FILE_COLUMNS) -> tuple[Column, ...]:
 
 
 def project_columns() -> tuple[Column, ...]:
-    """The columns of 重点项目: the outline's key-project fields (附件2 五), then 寿命年限."""
+    """The columns of 重点项目: the outline's key-project fields (附件2 五), then 寿命年限 and
+    项目类别 (DESIGN.md contract 4: which accounting basis counts the project's reduction)."""
     cols = [
         Column(
             f.field,
@@ -204,6 +252,7 @@ def project_columns() -> tuple[Column, ...]:
         for f in catalog.outline().key_project_fields
     ]
     cols.append(Column("lifetime_years", "寿命年限（年）", 12, "whole"))
+    cols.append(Column("category", "项目类别", 16, "category", optional=True))
     return tuple(cols)
 
 
@@ -254,6 +303,28 @@ VALIDATIONS: dict[str, dict[str, Any]] = {
         "prompt": "从下拉列表选择“是”或“否”",
         "errorTitle": "请选择是或否",
         "error": "请填“是”或“否”。",
+    },
+    "direction": {
+        "type": "list",
+        "promptTitle": "方向",
+        "prompt": "不低于现状：目标不低于现状值；不高于现状：目标不高于现状值；是否达成：填是/否",
+        "errorTitle": "方向",
+        "error": "请从下拉列表选择方向。",
+    },
+    "item": {
+        "type": "list",
+        "promptTitle": "内容项",
+        "prompt": "附件2 二的三项内容各填一行；四、主要任务每项任务一行（留空表示与上一行同类）",
+        "errorTitle": "内容项",
+        "error": "请从下拉列表选择内容项。",
+    },
+    "category": {
+        "type": "list",
+        "formula1": '"' + ",".join(PROJECT_CATEGORY_ZH.values()) + '"',
+        "promptTitle": "项目类别",
+        "prompt": "绿电交易/绿证：购买绿电或绿证（基于位置口径下不计减排）；可留空，按名称推断",
+        "errorTitle": "项目类别",
+        "error": "请从下拉列表选择项目类别。",
     },
     "basis": {
         "type": "list",

@@ -53,8 +53,10 @@ from nzc_review.intake.excel.layout import (
     project_columns,
     proof_columns,
 )
+from nzc_review.intake.excel.outline_sheets import read_basis_tasks, read_innovative
 from nzc_review.intake.excel.tables import Table, TableReader, file_key, key_of, open_workbook
 from nzc_review.policy import catalog
+from nzc_review.policy.application import PROJECT_CATEGORY_ZH
 
 __all__ = ["read_xlsx"]
 
@@ -67,6 +69,17 @@ def _parse_basis(value: object, number_format: str | None = None) -> str:
             if text in (key, label):
                 return key
     wanted = "、".join(catalog.BASIS_ZH.values())
+    raise CellError(f"expected one of {wanted}, got {shown(value)}")
+
+
+def _parse_category(value: object, number_format: str | None = None) -> str:
+    """A key project's 项目类别, by key or Chinese label (``PROJECT_CATEGORY_ZH``)."""
+    if isinstance(value, str):
+        text = normalize(value)
+        for key, label in PROJECT_CATEGORY_ZH.items():
+            if text in (key, label):
+                return key
+    wanted = "、".join(PROJECT_CATEGORY_ZH.values())
     raise CellError(f"expected one of {wanted}, got {shown(value)}")
 
 
@@ -90,6 +103,7 @@ _PARSERS: dict[str, Callable[[object, str | None], object]] = {
     "whole": parse_whole,
     "yesno": parse_yesno,
     "basis": _parse_basis,
+    "category": _parse_category,
     "pilot_type": _parse_pilot_type,
 }
 
@@ -112,8 +126,10 @@ class _Reader(TableReader):
         pilot_type = self.basic(data)
         if pilot_type is not None:
             data["indicators"] = self.indicators(pilot_type)
+            data["indicators"].update(read_innovative(self, pilot_type))
             data["eligibility"] = self.eligibility(pilot_type)
         self.years(data)
+        data["basis_and_feasibility"], data["main_tasks"] = read_basis_tasks(self)
         data["key_projects"] = self.projects()
         data["schedule"] = self.schedule()
         data["safeguards"] = self.safeguards()
@@ -245,6 +261,8 @@ class _Reader(TableReader):
                         if other
                         else f"not an indicator code of {pilot_type}"
                     )
+                    if catalog.is_innovative_code(code):
+                        why += " (innovative indicators go on the sheet 创新指标)"
                     self.problem(
                         (t.order, row, 1), self.row_where(t, row, code), f"{code} is {why}"
                     )

@@ -216,7 +216,8 @@ class TableReader:
             if k not in labels:
                 labels[k] = _file_label(k)
         required = [c for c in columns if c.kind != "info" or c.key in ("code", "id")]
-        missing = [c for c in required if c.key not in found and not c.key.startswith("file_")]
+        missing = [c for c in required
+                   if c.key not in found and not c.key.startswith("file_") and not c.optional]
         if name == BASIC and "field" not in found and "label" not in found:
             missing.append(columns[0])
         if missing:

@@ -26,6 +26,7 @@ from nzc_review.intake.excel.layout import (
     BASIC,
     BASIC_COLUMNS,
     BASIC_ITEMS,
+    BASIS_TASKS,
     CONDITION_KIND_ZH,
     ELIGIBILITY,
     ELIGIBILITY_COLUMNS,
@@ -41,6 +42,7 @@ from nzc_review.intake.excel.layout import (
     HINT_ROW,
     INDICATOR_COLUMNS,
     INDICATORS,
+    INNOVATIVE,
     INSTRUCTIONS,
     KEY_ROW,
     MAX_TEXT,
@@ -60,8 +62,13 @@ from nzc_review.intake.excel.layout import (
     styles,
     value_validation,
 )
+from nzc_review.intake.excel.outline_sheets import (
+    mark_layout,
+    write_basis_tasks,
+    write_innovative,
+)
 from nzc_review.policy import catalog
-from nzc_review.policy.application import FORMAT, Application
+from nzc_review.policy.application import FORMAT, PROJECT_CATEGORY_ZH, Application
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -217,8 +224,10 @@ class _Writer:
         self.instructions()
         self.basic()
         self.indicators()
+        write_innovative(self)
         self.emissions()
         self.energy()
+        write_basis_tasks(self)
         self.projects()
         self.schedule()
         self.safeguards()
@@ -226,6 +235,7 @@ class _Writer:
         self.proofs()
         self.wb.active = 0
         self.wb.security = WorkbookProtection(lockStructure=True)
+        mark_layout(self.wb)
         props = self.wb.properties
         props.creator = "nzc-review"
         props.title = (
@@ -285,11 +295,23 @@ class _Writer:
                 "“优于……基准值”类指标须填写基准值；计算口径仅降幅类指标填写（有多种口径时选一种）。"
                 "鼓励提出更高目标。",
             ),
+            (
+                "",
+                f"{INNOVATIVE}：附件2 三鼓励提出的创新指标（可选），每个一行，代码按 "
+                f"{catalog.innovative_code(self.pilot_type, 1)}、"
+                f"{catalog.innovative_code(self.pilot_type, 2)}……编号，填名称、单位、方向、现状值和"
+                "目标值；按方向以目标值对比现状值判定，不计入核心指标门槛（本工具默认规则）。",
+            ),
             ("", f"{EMISSIONS}：每年一行，填核算的碳排放总量（tCO2），至少包括基准年。"),
             (
                 "",
                 f"{ENERGY}：每年一行，填人口、建筑面积、产值、工业增加值（计算人均、单位面积、"
                 "单位产值碳排放用）及各类能源消费量（碳排放核算用），均可选填。",
+            ),
+            (
+                "",
+                f"{BASIS_TASKS}：附件2 二的有利条件和面临障碍、工作基础及特色亮点、可行性结论各填一行；"
+                "附件2 四的主要任务按规划建设、能源利用、资源环境、技术工艺、运营管理分方面填写，每项任务一行。",
             ),
             ("", f"{PROJECTS}：附件2 五、重点项目，每个项目一行，名称必填，按顺序填写。"),
             ("", f"{SCHEDULE}：附件2 六、进度安排，每项工作一行；年份留空表示与上一行同一年。"),
@@ -409,6 +431,8 @@ class _Writer:
         if self.app is not None:
             by_code = {ind.code: r for r, ind in enumerate(rows, start=FIRST_ROW)}
             for code, value in self.app.indicators.items():
+                if code not in by_code:  # an innovative indicator: on its own sheet
+                    continue
                 r = by_code[code]
                 for key in ("current", "target", "benchmark", "unit", "evidence", "note"):
                     v = getattr(value, key)
@@ -472,7 +496,8 @@ class _Writer:
             PROJECTS,
             "重点项目 — 附件2 五、重点项目",
             "每个项目一行（名称必填）：建设内容、实施计划、建设主体、建设周期（开始年、结束年）、"
-            "预期碳减排量（tCO2/年）、投资规模（万元）、寿命年限（年，用于成本效益分析）。",
+            "预期碳减排量（tCO2/年）、投资规模（万元）、寿命年限（年，用于成本效益分析）、"
+            "项目类别（可选；绿电交易/绿证在基于位置口径下不计减排，留空时按名称推断）。",
             columns,
             rows=n,
         )
@@ -484,9 +509,13 @@ class _Writer:
                 self.validation(ws, spec.kind, [rng])
             elif spec.kind == "whole":
                 self.validation(ws, "lifetime", [rng])
+            elif spec.kind == "category":
+                self.validation(ws, "category", [rng])
         for r, project in enumerate(projects, start=FIRST_ROW):
             for c, spec in enumerate(columns, start=1):
                 value = getattr(project, spec.key)
+                if spec.kind == "category" and value is not None:
+                    value = PROJECT_CATEGORY_ZH[value]
                 if value is not None:
                     self.put(ws, r, c, value, f"key_projects[{r - FIRST_ROW}].{spec.key}")
 

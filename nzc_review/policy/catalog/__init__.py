@@ -10,6 +10,7 @@ validates them (:class:`~nzc_review.errors.CatalogError` on any malformed entry)
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
@@ -261,8 +262,19 @@ class LabelledId(_Strict):
     label_zh: str
 
 
+class OutlineItem(_Strict):
+    """A part of an outline section the application states as text (附件2 二（一）…（三））."""
+
+    id: str
+    number: str
+    label_zh: str
+    requires_zh: str
+
+
 class Outline(_Strict):
     sections: list[OutlineSection]
+    basis_texts: list[OutlineItem]
+    task_categories: list[LabelledId]
     key_project_fields: list[LabelledField]
     safeguards: list[LabelledId]
     proofs: list[ProofKind]
@@ -311,6 +323,22 @@ def indicators(pilot_type: str | None = None) -> list[Indicator]:
 def indicator_index() -> dict[str, Indicator]:
     """Every indicator by code."""
     return {row.code: row for row in indicators()}
+
+
+#: An innovative indicator's code (创新指标, 附件2 三 “鼓励根据自身情况提出创新指标”): the pilot
+#: type's prefix, ``-C`` and a two-digit number from 01 (DESIGN.md contract 4), e.g. ``YQ-C01``.
+INNOVATIVE_CODE = re.compile(r"^(QY|YQ|SQ|XY|SY)-C(\d{2})$")
+
+
+def is_innovative_code(code: str) -> bool:
+    """Whether ``code`` has the form of an innovative indicator's code (any prefix, C01–C99)."""
+    m = INNOVATIVE_CODE.match(code)
+    return m is not None and int(m.group(2)) >= 1
+
+
+def innovative_code(pilot_type: str, number: int) -> str:
+    """The code of a pilot type's ``number``-th innovative indicator (``park``, 1 → ``YQ-C01``)."""
+    return f"{PREFIXES[pilot_type]}-C{number:02d}"
 
 
 def pilot_type_of_code(code: str) -> str | None:
