@@ -1,28 +1,55 @@
-"""Benchmark: batch evaluation of 20 applications, nzc-review batch vs the naive way.
+"""Benchmark: batch evaluation with HTML and PDF reports, nzc-review's batch vs the naive way,
+with where the time goes and whether it stays flat as the batch grows.
 
 The naive way, for the same notebook and applications: a shell loop of the ``papermill``
 command, then ``jupyter nbconvert --to html --no-input``, then Chromium's ``--print-to-pdf``,
-one application after the other. Same run, same machine; the report content is compared
-(verdict and section headings in the HTML; the PDF text contains the title).
+one application after the other. nzc-review's way is :func:`nzc_review.runner.batch.run_batch`
+with the ``nzc-review batch`` defaults (workers = cores, PDF, 10,000 draws), run in a fresh
+Python process as the command would be. Same run, same machine; the report content is compared
+(verdict and section headings in the HTML against the naive run; every PDF holds its own
+application's id).
 
-Usage: python bench/bench_batch.py [N]   (N applications, default 20)
+For each N: the wall time, the time per application and the speed-up over the naive time per
+application (measured at the smallest N: the naive loop is one application after the other,
+so its time per application does not depend on N); where the time went (seconds per stage,
+summed over the applications, which run ``workers`` at once, so the stages add up to more
+than the wall time); and memory — each kernel's resident memory just after each report, early
+in the run against late, and Chromium's, sampled.
+
+Usage: python bench/bench_batch.py [N ...]   (default 20; a single N above 20 runs 20 and N,
+e.g. ``bench_batch.py 200`` gives a line for 20 and one for 200)
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import psutil
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NOTEBOOK = ROOT / "notebooks" / "evaluate_application.ipynb"
+NAIVE_MAX = 20  # the naive loop runs at the smallest N, at most this many applications
+
+#: Runs the batch in a fresh process, as ``nzc-review batch DIR --out OUT --quiet`` does, and
+#: writes the report (with its stage profile) as JSON.
+RUNNER = """
+import json, sys
+from pathlib import Path
+from nzc_review.runner.batch import BatchOptions, run_batch
+report = run_batch([sys.argv[1]], BatchOptions(out_dir=Path(sys.argv[2]), progress=False))
+Path(sys.argv[3]).write_text(json.dumps(report.to_dict()), encoding="utf-8")
+"""
 
 
 def make_variants(folder: Path, n: int) -> list[Path]:
@@ -31,7 +58,7 @@ def make_variants(folder: Path, n: int) -> list[Path]:
     paths = []
     for i in range(n):
         data = yaml.safe_load(sources[i % len(sources)].read_text(encoding="utf-8"))
-        data["id"] = f"{data['id']}-V{i:02d}"
+        data["id"] = f"{data['id']}-V{i:03d}"
         scale = 1 + 0.01 * (i % 7)
         data["emissions_tco2"] = {y: round(v * scale) for y, v in data["emissions_tco2"].items()}
         path = folder / f"{data['id']}.yaml"
@@ -60,11 +87,78 @@ def naive(paths: list[Path], out: Path) -> float:
     return time.perf_counter() - started
 
 
-def ours(folder: Path, out: Path) -> float:
+def _kind(process: psutil.Process, root: int) -> str:
+    if process.pid == root:
+        return "batch"
+    name = process.name()
+    if "chromium" in name:
+        return "chromium"
+    if name == "node" or "playwright" in name:
+        return "playwright"
+    cmdline = " ".join(process.cmdline())
+    return "kernels" if "ipykernel" in cmdline else "other"
+
+
+class Sampler:
+    """The batch's processes every half second: Chromium's memory (proportional set size, so
+    pages shared between its processes count once) and everyone's CPU time by kind — the
+    batch process itself, its kernels, Chromium, Playwright's driver."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.root = psutil.Process(pid)
+        self.chromium_mb: list[float] = []
+        self.cpu: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        try:
+            processes = [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return
+        chromium = 0.0
+        for process in processes:
+            try:
+                kind = _kind(process, self.pid)
+                times = process.cpu_times()
+                self.cpu[process.pid] = (kind, times.user + times.system)
+                if kind == "chromium":
+                    chromium += process.memory_full_info().pss / (1 << 20)
+            except psutil.Error:
+                pass
+        if chromium:
+            self.chromium_mb.append(chromium)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            self._sample()
+
+    def stop(self) -> tuple[list[float], dict[str, float]]:
+        self._stop.set()
+        self._thread.join()
+        by_kind: dict[str, float] = {}
+        for kind, seconds in self.cpu.values():
+            by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+        return self.chromium_mb, by_kind
+
+
+def ours(folder: Path, out: Path) -> tuple[float, dict, list[float], dict[str, float]]:
+    """Wall seconds of the batch (a fresh process), its report, Chromium memory samples and
+    CPU seconds by kind of process (sampled: a process's last half second may be missed)."""
+    report_path = out.parent / f"{out.name}.json"
     started = time.perf_counter()
-    subprocess.run([BIN / "nzc-review", "batch", str(folder), "--out", str(out), "--quiet"],
-                   check=True, capture_output=True)
-    return time.perf_counter() - started
+    process = subprocess.Popen([sys.executable, "-c", RUNNER, str(folder), str(out),
+                                str(report_path)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    sampler = Sampler(process.pid)
+    _, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    chromium, cpu = sampler.stop()
+    if process.returncode != 0:
+        raise SystemExit(f"batch failed:\n{stderr}")
+    return seconds, json.loads(report_path.read_text(encoding="utf-8")), chromium, cpu
 
 
 def content(html: Path) -> tuple[str, list[str]]:
@@ -74,31 +168,103 @@ def content(html: Path) -> tuple[str, list[str]]:
     return (verdict.group(1) if verdict else "?"), headings
 
 
+def pdf_holds(pdf: Path, app_id: str) -> bool:
+    """Whether ``pdf`` is a real report of ``app_id`` (its text names the id)."""
+    if not pdf.exists() or pdf.stat().st_size < 10_000:
+        return False
+    text = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True,
+                          text=True).stdout
+    return app_id in text
+
+
+def check(paths: list[Path], out: Path, naive_out: Path | None) -> bool:
+    same = True
+    for path in paths:
+        app_id = path.stem
+        html = out / app_id / "evaluation.html"
+        ours_content = content(html) if html.exists() else ("missing", [])
+        ok = ours_content[0] != "?" and len(ours_content[1]) >= 7
+        if naive_out is not None:
+            ok = ok and ours_content == content(naive_out / app_id / "evaluation.html")
+        if not ok or not pdf_holds(out / app_id / "evaluation.pdf", app_id):
+            print(f"content differs for {app_id}: {ours_content}", file=sys.stderr)
+            same = False
+    return same
+
+
+def quarter(values: list[float], which: int) -> float:
+    """The mean of the ``which``-th quarter (1–4) of ``values``."""
+    if not values:
+        return float("nan")
+    k = max(1, len(values) // 4)
+    part = values[(which - 1) * k:which * k] if which < 4 else values[-k:]
+    return sum(part or values) / len(part or values)
+
+
+def load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def main() -> int:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    sizes = [int(a) for a in sys.argv[1:]] or [20]
+    if len(sizes) == 1 and sizes[0] > NAIVE_MAX:
+        sizes = [NAIVE_MAX, sizes[0]]
+    print(f"machine: {os.cpu_count()} cores; load average at start {load()}")
+    same = True
+    rows = []
+    naive_per_app = None
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        apps = tmp / "apps"
-        apps.mkdir()
-        paths = make_variants(apps, n)
-        t_ours = ours(apps, tmp / "ours")
-        t_naive = naive(paths, tmp / "naive")
-        same = True
-        for path in paths:
-            app_id = path.stem
-            a = content(tmp / "ours" / app_id / "evaluation.html")
-            b = content(tmp / "naive" / app_id / "evaluation.html")
-            pdf_ok = (tmp / "ours" / app_id / "evaluation.pdf").stat().st_size > 10_000
-            if a != b or not pdf_ok:
-                print(f"content differs for {app_id}: {a} vs {b}", file=sys.stderr)
-                same = False
-        print(f"applications: {n}")
-        print(f"naive (papermill CLI + nbconvert CLI + chromium print, sequential): "
-              f"{t_naive:.1f} s ({t_naive / n:.2f} s per application)")
-        print(f"nzc-review batch (warm kernels, in-process HTML, one browser):      "
-              f"{t_ours:.1f} s ({t_ours / n:.2f} s per application)")
-        print(f"speed-up: {t_naive / t_ours:.1f}x   same report content: {'yes' if same else 'NO'}")
-        return 0 if same else 1
+        for n in sizes:
+            apps = tmp / f"apps-{n}"
+            apps.mkdir()
+            paths = make_variants(apps, n)
+            seconds, report, chromium, cpu = ours(apps, tmp / f"ours-{n}")
+            print(f"nzc-review batch, N={n}: {seconds:.1f} s ({seconds / n:.3f} s per "
+                  f"application); load {load()}")
+            naive_out = None
+            if naive_per_app is None and n <= NAIVE_MAX:
+                naive_out = tmp / f"naive-{n}"
+                t_naive = naive(paths, naive_out)
+                naive_per_app = t_naive / n
+                print(f"naive (papermill CLI + nbconvert CLI + chromium print, sequential), "
+                      f"N={n}: {t_naive:.1f} s ({naive_per_app:.2f} s per application); "
+                      f"load {load()}")
+            ok = check(paths, tmp / f"ours-{n}", naive_out)
+            same = same and ok
+            failed = [r for r in report["results"] if r["status"] != "ok"]
+            kernel_mb = [r["kernel_mb"] for r in report["results"] if r.get("kernel_mb")]
+            rows.append((n, seconds, report, kernel_mb, chromium, cpu, ok, failed))
+            shutil.rmtree(tmp / f"ours-{n}", ignore_errors=True)
+            shutil.rmtree(tmp / f"naive-{n}", ignore_errors=True)
+    print()
+    print("per N (speed-up against the naive time per application):")
+    for n, seconds, report, kernel_mb, chromium, _cpu, ok, failed in rows:
+        speed = f"{naive_per_app / (seconds / n):.1f}x" if naive_per_app else "-"
+        print(f"  N={n:>4}: {seconds:7.1f} s, {seconds / n:.3f} s per application, {speed}; "
+              f"kernel memory first/last quarter of reports {quarter(kernel_mb, 1):.0f}/"
+              f"{quarter(kernel_mb, 4):.0f} MB (max {max(kernel_mb, default=0):.0f}, "
+              f"{report.get('kernels_started', '?')} kernels started); Chromium (PSS) "
+              f"second/last quarter of the run {quarter(chromium, 2):.0f}/"
+              f"{quarter(chromium, 4):.0f} MB; failed {len(failed)}; "
+              f"content {'same' if ok else 'DIFFERS'}")
+    print()
+    print("where the time went (seconds summed over the applications, and per application):")
+    print("  stage      " + "".join(f"{'N=' + str(r[0]):>22}" for r in rows))
+    for stage in rows[0][2]["profile"]:
+        print(f"  {stage:<10} " + "".join(
+            f"{r[2]['profile'].get(stage, 0.0):12.1f} ({r[2]['profile'].get(stage, 0.0) / r[0]:.3f})"
+            for r in rows))
+    print(f"  {'wall':<10} " + "".join(f"{r[1]:12.1f} ({r[1] / r[0]:.3f})" for r in rows))
+    print()
+    print("CPU seconds by process (sampled every 0.5 s), and per application:")
+    kinds = sorted({kind for r in rows for kind in r[5]})
+    for kind in kinds:
+        print(f"  {kind:<10} " + "".join(
+            f"{r[5].get(kind, 0.0):12.1f} ({r[5].get(kind, 0.0) / r[0]:.3f})" for r in rows))
+    print()
+    print(f"same report content: {'yes' if same else 'NO'}")
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

@@ -44,6 +44,20 @@ keeps its declared figure and a note says so. Under ``green_deducted`` a base ye
 energy data leaves every year as declared (本工具默认规则): a base on one basis and later years
 on the other would overstate the reduction.
 
+Carbon sinks (``net_sinks``)
+----------------------------
+Carbon sinks (碳汇, ``energy.<year>.carbon_sink_tco2``) are reported beside the emissions and not
+netted from them (本工具默认规则: the work plan counts 碳汇 among a region's projects, 二（一）, but
+says nothing of netting them). With ``net_sinks`` (a review rule) every total and every year of
+the emission series with energy data is reduced by that year's sinks; declared totals are taken
+as emissions before sinks (the cross-check compares them with the accounted total before sinks).
+
+Renewable share (``renewable_share_method``)
+--------------------------------------------
+``equivalent_calorific`` (当量值, default) or ``coal_equivalent`` (等价值, 发电煤耗法)
+(:mod:`nzc_review.evaluation.energy`); carried by :class:`EmissionSeries` to the computed
+indicator values.
+
 Everything here is pure apart from reading the shipped factor table once.
 """
 
@@ -55,6 +69,7 @@ from functools import cache
 from typing import Final
 
 from nzc_review.errors import FieldError
+from nzc_review.evaluation.energy import EQUIVALENT_CALORIFIC, METHOD_ZH, RENEWABLE_SHARE_METHODS
 from nzc_review.evaluation.factors import EmissionFactor, load_factors, select_factor
 from nzc_review.policy.application import (
     PROJECT_CATEGORY_ZH,
@@ -92,8 +107,8 @@ GREEN_ELECTRICITY_WORDS: Final[tuple[str, ...]] = ("绿电", "绿证", "绿色�
 
 
 class AccountingOptionsError(FieldError, ValueError):
-    """An accounting basis or grid-factor choice the tool does not know; ``name`` is the
-    option (``accounting_basis``, ``grid_factor``)."""
+    """An accounting basis, grid-factor choice or renewable-share method the tool does not know;
+    ``name`` is the option (``accounting_basis``, ``grid_factor``, ``renewable_share_method``)."""
 
 
 @cache
@@ -117,6 +132,11 @@ class AccountingOptions:
         when ``None``.
     electricity_scope:
         Grid-factor scope preference; default Guangxi, southern grid, national.
+    renewable_share_method:
+        ``equivalent_calorific`` (当量值, default) or ``coal_equivalent`` (等价值, 发电煤耗法).
+    net_sinks:
+        Net carbon sinks from the totals (default ``False``: sinks are reported separately,
+        本工具默认规则; a review rule may turn it on).
 
     Raises
     ------
@@ -128,6 +148,8 @@ class AccountingOptions:
     grid_factor: str = HELD
     factors: tuple[EmissionFactor, ...] | None = None
     electricity_scope: tuple[str, ...] | None = None
+    renewable_share_method: str = EQUIVALENT_CALORIFIC
+    net_sinks: bool = False
 
     def __post_init__(self) -> None:
         if self.basis not in BASES:
@@ -136,6 +158,13 @@ class AccountingOptions:
         if self.grid_factor not in GRID_FACTORS:
             raise AccountingOptionsError(f"expected one of {', '.join(GRID_FACTORS)}",
                                          name="grid_factor", value=self.grid_factor)
+        if self.renewable_share_method not in RENEWABLE_SHARE_METHODS:
+            raise AccountingOptionsError(f"expected one of {', '.join(RENEWABLE_SHARE_METHODS)}",
+                                         name="renewable_share_method",
+                                         value=self.renewable_share_method)
+        if not isinstance(self.net_sinks, bool):
+            raise AccountingOptionsError("expected true or false", name="net_sinks",
+                                         value=self.net_sinks)
         if self.factors is not None and not isinstance(self.factors, tuple):
             object.__setattr__(self, "factors", tuple(self.factors))
         if isinstance(self.electricity_scope, str):
@@ -155,7 +184,10 @@ class AccountingOptions:
         """One sentence for reports: the basis, what it means, and the grid factor."""
         factor = (f"各年外购电力按{base_year}年电网因子比较（同口径）" if self.grid_factor == HELD
                   else "各年外购电力按数据年电网因子比较")
-        return f"核算口径：{BASIS_ZH[self.basis]}（{BASIS_DETAIL_ZH[self.basis]}）；{factor}"
+        sinks = ("碳汇按评审规则从碳排放总量中扣除" if self.net_sinks
+                 else "碳汇单列、不从碳排放总量中扣除（本工具默认规则）")
+        return (f"核算口径：{BASIS_ZH[self.basis]}（{BASIS_DETAIL_ZH[self.basis]}）；{factor}；"
+                f"{sinks}；可再生能源消费比重按{METHOD_ZH[self.renewable_share_method]}")
 
 
 def basis_zh(basis: str, grid_factor: str, base_year: int = 2022) -> str:
@@ -280,6 +312,11 @@ class EmissionSeries:
     declared: dict[int, float] = field(default_factory=dict)
     adjusted: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The renewable-share method of the run (computed renewable shares follow it).
+    renewable_share_method: str = EQUIVALENT_CALORIFIC
+    #: Whether carbon sinks were netted from ``values`` and ``levels``, and by how much a year.
+    net_sinks: bool = False
+    sinks_netted: dict[int, float] = field(default_factory=dict)
 
     @property
     def basis_zh(self) -> str:
@@ -301,7 +338,9 @@ def emission_series(app: Application, options: AccountingOptions | None = None
     factors, scope = options.table, options.electricity_scope
     base_year = app.base_year
     series = EmissionSeries(basis=options.basis, grid_factor=options.grid_factor,
-                            base_year=base_year, declared=dict(sorted(app.emissions_tco2.items())))
+                            base_year=base_year, declared=dict(sorted(app.emissions_tco2.items())),
+                            renewable_share_method=options.renewable_share_method,
+                            net_sinks=options.net_sinks)
     base_energy = app.energy.get(base_year)
     green_unusable = options.basis == GREEN_DEDUCTED and base_energy is None
     if green_unusable:
@@ -331,4 +370,27 @@ def emission_series(app: Application, options: AccountingOptions | None = None
                 and not residual_noted and own.electricity_mwh):
             series.notes.append(residual_fallback_note(own))
             residual_noted = True
+    if options.net_sinks:
+        _net_sinks(app, series)
     return series
+
+
+def _net_sinks(app: Application, series: EmissionSeries) -> None:
+    """Subtract each adjusted year's carbon sinks from ``values`` and ``levels`` (a review rule;
+    declared totals are emissions before sinks). Without base-year energy data nothing is
+    netted (本工具默认规则: netting later years only would overstate the reduction)."""
+    if series.base_year not in app.energy:
+        if any(app.energy[y].carbon_sink_tco2 for y in series.adjusted):
+            series.notes.append(f"基准年（{series.base_year}年）无能源活动数据（含碳汇），"
+                                "各年碳汇均不扣除")
+        return
+    for year in series.adjusted:
+        sink = app.energy[year].carbon_sink_tco2 or 0.0
+        if not sink:
+            continue
+        series.values[year] = max(0.0, series.values[year] - sink)
+        series.levels[year] = max(0.0, series.levels[year] - sink)
+        series.sinks_netted[year] = sink
+    if series.sinks_netted:
+        netted = "、".join(f"{y}年 {v:,.0f} tCO2" for y, v in series.sinks_netted.items())
+        series.notes.append(f"按评审规则从碳排放总量中扣除碳汇：{netted}")

@@ -10,7 +10,10 @@ is computed by the first panel that shows it.
 Files: ``SESSION/cache/evaluations/<key>.json`` (the :class:`~nzc_review.evaluation.pipeline.Evaluation`
 as JSON, format :data:`FORMAT`) and ``<key>.png`` (the forecast chart). ``key`` is the SHA-256
 of the format, the tool's own code and data (:func:`code_fingerprint`: a new release or a
-changed factor table computes afresh) and the application version's validated content. Files
+changed factor table computes afresh), the review rules that change an evaluation (the
+session's: veto, verdict thresholds, plausibility rules, accounting basis;
+:class:`~nzc_review.evaluation.review_rules.EvaluationRules`) and the application version's
+validated content. Files
 are written atomically (a temporary file, then a rename), so a reader never sees half of one;
 a file that cannot be read back is computed again. JSON rather than pickle: reading the
 session folder must never run code (CWE-502, OWASP Deserialization Cheat Sheet).
@@ -68,10 +71,25 @@ def canonical_snapshot(snapshot: Mapping[str, Any]) -> str:
     return json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def version_key(snapshot_json: str) -> str:
+def rules_json(rules=None) -> str:
+    """The canonical JSON of the review rules that change an evaluation
+    (:meth:`~nzc_review.evaluation.review_rules.EvaluationRules.key`): of ``rules`` (an
+    ``EvaluationRules`` or ``ReviewRules``), the defaults when ``None``."""
+    from nzc_review.evaluation.review_rules import EvaluationRules, ReviewRules
+
+    if rules is None:
+        rules = EvaluationRules()
+    if isinstance(rules, ReviewRules):
+        rules = rules.evaluation
+    return rules.key()
+
+
+def version_key(snapshot_json: str, rules: str | None = None) -> str:
     """The cache key of an application version (``snapshot_json`` from
-    :func:`canonical_snapshot`)."""
-    text = f"{FORMAT}\n{code_fingerprint()}\n{snapshot_json}"
+    :func:`canonical_snapshot`) under the review rules ``rules`` (from :func:`rules_json`; the
+    defaults when ``None``)."""
+    rules = rules_json() if rules is None else rules
+    text = f"{FORMAT}\n{code_fingerprint()}\n{rules}\n{snapshot_json}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -149,12 +167,24 @@ def evaluation_from_json(text: str):
 # --- computing (the application's evaluation and chart) ---------------------------------------
 
 
-def compute_evaluation(snapshot_json: str):
-    """Evaluate an application version (validated again: the snapshot is data)."""
+def _options(rules: str | None):
+    """Evaluation options of the review rules in :func:`rules_json` form."""
+    from nzc_review.evaluation.pipeline import EvaluationOptions
+    from nzc_review.evaluation.review_rules import review_rules_from_mapping
+
+    if rules is None:
+        return EvaluationOptions()
+    return EvaluationOptions.from_rules(review_rules_from_mapping(json.loads(rules), "rules"))
+
+
+def compute_evaluation(snapshot_json: str, rules: str | None = None):
+    """Evaluate an application version (validated again: the snapshot is data) under the review
+    rules ``rules`` (:func:`rules_json` form; the defaults when ``None``)."""
     from nzc_review.evaluation.pipeline import evaluate_application
     from nzc_review.intake import validate_application
 
-    return evaluate_application(validate_application(json.loads(snapshot_json), "snapshot"))
+    return evaluate_application(validate_application(json.loads(snapshot_json), "snapshot"),
+                                _options(rules))
 
 
 def compute_forecast_png(evaluation) -> bytes:
@@ -183,16 +213,19 @@ def _write(path: Path, data: str | bytes) -> None:
         pass
 
 
-def load_evaluation(session_dir: str | os.PathLike[str] | None, snapshot_json: str):
-    """The evaluation of an application version: from the cache, else computed and cached."""
+def load_evaluation(session_dir: str | os.PathLike[str] | None, snapshot_json: str,
+                    rules: str | None = None):
+    """The evaluation of an application version under the review rules ``rules``
+    (:func:`rules_json` form, the session's; the defaults when ``None``): from the cache, else
+    computed and cached."""
     if session_dir is None:
-        return compute_evaluation(snapshot_json)
-    path = cache_dir(session_dir) / f"{version_key(snapshot_json)}.json"
+        return compute_evaluation(snapshot_json, rules)
+    path = cache_dir(session_dir) / f"{version_key(snapshot_json, rules)}.json"
     try:
         return evaluation_from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         pass  # not cached yet, or not readable: computed again
-    evaluation = compute_evaluation(snapshot_json)
+    evaluation = compute_evaluation(snapshot_json, rules)
     try:
         text = evaluation_to_json(evaluation)
     except ValueError:
@@ -202,33 +235,40 @@ def load_evaluation(session_dir: str | os.PathLike[str] | None, snapshot_json: s
 
 
 def load_forecast_png(session_dir: str | os.PathLike[str] | None, snapshot_json: str,
-                      evaluation=None) -> bytes:
-    """The forecast chart (PNG) of an application version: from the cache, else drawn and
-    cached."""
+                      evaluation=None, rules: str | None = None) -> bytes:
+    """The forecast chart (PNG) of an application version under the review rules ``rules``
+    (as :func:`load_evaluation`): from the cache, else drawn and cached."""
     if session_dir is None:
-        return compute_forecast_png(evaluation or compute_evaluation(snapshot_json))
-    path = cache_dir(session_dir) / f"{version_key(snapshot_json)}.png"
+        return compute_forecast_png(evaluation or compute_evaluation(snapshot_json, rules))
+    path = cache_dir(session_dir) / f"{version_key(snapshot_json, rules)}.png"
     try:
         data = path.read_bytes()
         if data.startswith(b"\x89PNG\r\n\x1a\n"):
             return data
     except OSError:
         pass
-    data = compute_forecast_png(evaluation or load_evaluation(session_dir, snapshot_json))
+    data = compute_forecast_png(evaluation or load_evaluation(session_dir, snapshot_json, rules))
     _write(path, data)
     return data
 
 
+def session_rules_json(store, actor) -> str:
+    """The :func:`rules_json` of a review session's rules (a session created before review
+    rules existed reads the defaults)."""
+    return rules_json(store.session(actor).session_rules.review)
+
+
 def warm_session_cache(session_dir: str | os.PathLike[str]) -> int:
-    """Evaluate and draw every application's current version not cached yet; returns how many
-    versions the cache holds for the session's applications. What cannot be evaluated is left
-    to the panel, which says why."""
+    """Evaluate and draw every application's current version not cached yet, under the
+    session's review rules; returns how many versions the cache holds for the session's
+    applications. What cannot be evaluated is left to the panel, which says why."""
     from nzc_review.errors import NzcError
     from nzc_review.store import Actor, open_store
 
     store = open_store(session_dir)
     try:
         actor = Actor.operator("evaluation-cache")
+        rules = session_rules_json(store, actor)
         snapshots = [canonical_snapshot(store.application_snapshot(actor, app.id))
                      for app in store.applications(actor)]
     finally:
@@ -236,8 +276,8 @@ def warm_session_cache(session_dir: str | os.PathLike[str]) -> int:
     ready = 0
     for snapshot_json in snapshots:
         try:
-            evaluation = load_evaluation(session_dir, snapshot_json)
-            load_forecast_png(session_dir, snapshot_json, evaluation)
+            evaluation = load_evaluation(session_dir, snapshot_json, rules)
+            load_forecast_png(session_dir, snapshot_json, evaluation, rules)
         except NzcError:
             continue
         ready += 1

@@ -9,8 +9,9 @@ reference value of 河环发〔2023〕23号 附件1 表1–表5:
 * 优于…基准值 means strictly better than the benchmark;
 * statuses: ``met``, ``not_met``, ``missing`` (no value), ``needs_review`` (a value the rules
   cannot judge, e.g. a benchmark indicator without a benchmark);
-* the core gate is ``fail`` if any core target is not met (一票否决), else ``incomplete`` if any
-  core target is missing or needs review, else ``pass``.
+* the core gate is ``fail`` if any core target is not met, else ``incomplete`` if any core
+  target is missing or needs review, else ``pass``; what a failed gate does (the veto, 一票否决)
+  is the tool's rule (本工具默认规则, :mod:`nzc_review.evaluation.review_rules`).
 
 Bounds are compared with an absolute tolerance of 1e-9 so that a computed 29.999999999 % is
 read as the 30 % it is.
@@ -35,8 +36,12 @@ from nzc_review.policy.application import Application, IndicatorValue
 
 MET, NOT_MET, MISSING, NEEDS_REVIEW = "met", "not_met", "missing", "needs_review"
 STATUS_ZH = {MET: "达标", NOT_MET: "未达标", MISSING: "缺失", NEEDS_REVIEW: "需人工核定"}
+#: The core gate in words under the default veto rule (本工具默认规则); under another rule
+#: :func:`nzc_review.evaluation.review_rules.gate_zh`.
 GATE_ZH = {"pass": "通过", "fail": "不通过（一票否决）", "incomplete": "待补充"}
-DISAGREEMENT_TOLERANCE = 0.05  # relative; flag declared vs computed differences over 5 %
+#: Declared vs computed differences above this share are flagged (relative; 本工具默认规则,
+#: ``verdict.disagreement_tolerance_pct`` of :mod:`nzc_review.evaluation.review_rules`).
+DISAGREEMENT_TOLERANCE = 0.05
 _EPS = 1e-9
 
 
@@ -141,29 +146,35 @@ class ComplianceReport:
     warnings: list[str]
     #: 创新指标, judged apart; never part of the core gate (本工具默认规则).
     innovative: list[InnovativeResult] = field(default_factory=list)
+    #: The accounting basis of the computed values (:mod:`nzc_review.evaluation.basis`).
+    basis: str = "location"
+    basis_zh: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def _disagreement(declared: float, computed: list[Derived], basis: str | None) -> str | None:
+def _disagreement(declared: float, computed: list[Derived], basis: str | None,
+                  tolerance: float = DISAGREEMENT_TOLERANCE) -> str | None:
     candidates = [d for d in computed if basis is None or d.basis == basis]
     if not candidates:
         return None
     for d in candidates:
         scale = abs(d.value)
-        if abs(declared - d.value) <= DISAGREEMENT_TOLERANCE * scale + _EPS:
+        if abs(declared - d.value) <= tolerance * scale + _EPS:
             return None
     shown = "；".join(f"{d.how}" for d in candidates)
-    return f"申报现状值 {declared:g} 与按申报数据计算的值不一致（相差超过5%）：{shown}"
+    return (f"申报现状值 {declared:g} 与按申报数据计算的值不一致（相差超过{tolerance * 100:g}%）："
+            f"{shown}")
 
 
 def evaluate_indicator(
     app: Application, row: catalog.Indicator, value: IndicatorValue | None,
-    series: EmissionSeries | None = None,
+    series: EmissionSeries | None = None, tolerance: float = DISAGREEMENT_TOLERANCE,
 ) -> IndicatorResult:
     """Judge one indicator of ``app``; computes the current value where the figures allow, on
-    the accounting basis of ``series`` (:mod:`nzc_review.evaluation.basis`; default options)."""
+    the accounting basis of ``series`` (:mod:`nzc_review.evaluation.basis`; default options),
+    and flags a declared current value that differs from it by more than ``tolerance``."""
     value = value or IndicatorValue()
     computed = derived_current(app, row, series)
     current, source, discrepancy = value.current, None, None
@@ -172,7 +183,7 @@ def evaluate_indicator(
         if computed and not isinstance(current, bool):
             discrepancy = _disagreement(float(current),
                                         computed + derived_alongside(app, row, series),
-                                        value.basis)
+                                        value.basis, tolerance)
     elif computed:
         best = max(computed, key=lambda d: d.value if row.rule.kind == "reduction" else -d.value)
         current, source = round(best.value, 6), "computed"
@@ -239,13 +250,15 @@ def summarise_categories(results: list[IndicatorResult]) -> list[CategorySummary
 
 
 def evaluate_compliance(app: Application, series: EmissionSeries | None = None,
-                        innovative: InnovativeRules | None = None) -> ComplianceReport:
+                        innovative: InnovativeRules | None = None,
+                        tolerance: float = DISAGREEMENT_TOLERANCE) -> ComplianceReport:
     """Evaluate every indicator of the application's pilot type (computed values on the
     accounting basis of ``series``, :func:`nzc_review.evaluation.basis.emission_series`), and
-    its innovative indicators apart (``innovative`` rules, :mod:`.innovative`)."""
+    its innovative indicators apart (``innovative`` rules, :mod:`.innovative`); ``tolerance``
+    is the relative difference of a declared from a computed value that is flagged."""
     series = emission_series(app) if series is None else series
     rows = catalog.indicators(app.pilot_type)
-    results = [evaluate_indicator(app, row, app.indicators.get(row.code), series)
+    results = [evaluate_indicator(app, row, app.indicators.get(row.code), series, tolerance)
                for row in rows]
     warnings = [f"{r.code} {r.name_zh}：{r.discrepancy}" for r in results if r.discrepancy]
     return ComplianceReport(
@@ -265,4 +278,6 @@ def evaluate_compliance(app: Application, series: EmissionSeries | None = None,
         stricter=[r.code for r in results if r.stricter_than_reference],
         warnings=warnings,
         innovative=evaluate_innovative(app, innovative),
+        basis=series.basis,
+        basis_zh=series.basis_zh,
     )

@@ -14,12 +14,25 @@ Defaults: discount rate 8 %, the social discount rate of 国家发展改革委�
 Operating savings (energy bills avoided) are not in the application format, so the cost is
 gross: an upper bound of the net abatement cost. A project without investment has cost 0
 (e.g. green-electricity purchases whose premium is an operating cost).
+
+The run's accounting basis decides which projects reduce anything (DESIGN.md contract 4,
+:mod:`nzc_review.evaluation.basis`): under ``location`` a ``green_electricity`` project (绿电交易/
+绿证, category stated or read from its name) reduces no accounted emissions, so it has no cost
+per tonne (``None`` with the reason, never 0) and is left out of the curve, the totals and the
+average; under ``green_deducted`` it counts like any other project.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from nzc_review.evaluation.basis import (
+    BASIS_ZH,
+    CATEGORY_ZH,
+    LOCATION,
+    project_category,
+    reduces_under,
+)
 from nzc_review.policy.application import Application
 
 
@@ -53,7 +66,11 @@ class ProjectCost:
     lifetime_years: int
     annualised_cost_cny: float | None
     cost_cny_per_tco2: float | None
+    #: Why there is no cost per tonne (``None`` when there is one).
     note: str | None = None
+    category: str = "other"
+    #: Whether the project reduces accounted emissions on the run's basis.
+    counted: bool = True
 
 
 @dataclass
@@ -61,8 +78,11 @@ class CostResult:
     discount_rate: float
     projects: list[ProjectCost]
     total_investment_10k_cny: float
+    #: Expected yearly reductions of the projects counted on ``basis``.
     total_reduction_tco2_per_year: float
     average_cost_cny_per_tco2: float | None
+    #: The accounting basis the reductions are counted on (``location`` / ``green_deducted``).
+    basis: str = LOCATION
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,14 +95,26 @@ class CostResult:
         )
 
 
-def project_costs(app: Application, model: CostModel | None = None) -> CostResult:
-    """Cost per tCO2 abated of every key project."""
+def not_counted_note(category: str, basis: str) -> str:
+    """Why a project that reduces nothing on ``basis`` has no cost per tonne."""
+    return (f"{BASIS_ZH[basis]}口径下{CATEGORY_ZH[category]}不减少核算排放（外购电力按电网平均"
+            "排放因子计），无单位减排成本")
+
+
+def project_costs(app: Application, model: CostModel | None = None,
+                  basis: str = LOCATION) -> CostResult:
+    """Cost per tCO2 abated of every key project, its reduction counted on the accounting
+    ``basis`` (module docstring)."""
     model = model or CostModel()
     rows = []
     for p in app.key_projects:
         life = p.lifetime_years or model.lifetime_years
         annual = cost = note = None
-        if p.investment_10k_cny is None:
+        category, _ = project_category(p)
+        counted = reduces_under(category, basis)
+        if not counted:
+            note = not_counted_note(category, basis)
+        elif p.investment_10k_cny is None:
             note = "未填写投资规模"
         elif not p.expected_reduction_tco2_per_year:
             note = "未填写预期碳减排量"
@@ -91,7 +123,7 @@ def project_costs(app: Application, model: CostModel | None = None) -> CostResul
             cost = annual / p.expected_reduction_tco2_per_year
         rows.append(
             ProjectCost(p.name, p.investment_10k_cny, p.expected_reduction_tco2_per_year, life,
-                        annual, cost, note)
+                        annual, cost, note, category, counted)
         )
     costed = [r for r in rows if r.cost_cny_per_tco2 is not None]
     reduction = sum(r.reduction_tco2_per_year for r in costed)
@@ -101,7 +133,8 @@ def project_costs(app: Application, model: CostModel | None = None) -> CostResul
         projects=rows,
         total_investment_10k_cny=sum(p.investment_10k_cny or 0.0 for p in app.key_projects),
         total_reduction_tco2_per_year=sum(
-            p.expected_reduction_tco2_per_year or 0.0 for p in app.key_projects
+            r.reduction_tco2_per_year or 0.0 for r in rows if r.counted
         ),
         average_cost_cny_per_tco2=annual_total / reduction if reduction else None,
+        basis=basis,
     )

@@ -17,7 +17,9 @@ the same reductions at the data year's grid factor and from the declared figures
 that a declared value computed either way is not called a disagreement.
 
 The renewable energy consumption share and the clean-energy use rate of the latest year with
-energy data come from :func:`nzc_review.evaluation.energy.energy_balance` (definitions there).
+energy data come from :func:`nzc_review.evaluation.energy.energy_balance` (definitions there); the
+renewable share by the run's method (当量值 by default, or 等价值 / 发电煤耗法), which the emission
+series carries (:attr:`~nzc_review.evaluation.basis.EmissionSeries.renewable_share_method`).
 
 All functions are pure: an :class:`~nzc_review.policy.application.Application` in, numbers out.
 """
@@ -113,19 +115,22 @@ def per_capita(app: Application, year: int | None = None,
     )
 
 
-def energy_share(app: Application, which: str) -> Derived | None:
-    """``renewable_share`` or ``clean_energy_rate`` (%) of the latest year with energy data."""
-    from nzc_review.evaluation.energy import energy_balance
+def energy_share(app: Application, which: str, method: str | None = None) -> Derived | None:
+    """``renewable_share`` or ``clean_energy_rate`` (%) of the latest year with energy data;
+    the renewable share by ``method`` (default 当量值, :mod:`nzc_review.evaluation.energy`)."""
+    from nzc_review.evaluation.energy import EQUIVALENT_CALORIFIC, METHOD_ZH, energy_balance
 
     years = [y for y in app.energy if y >= app.base_year]
     if not years:
         return None
     year = max(years)
-    balance = energy_balance(app.energy[year])
+    method = method or EQUIVALENT_CALORIFIC
+    balance = energy_balance(app.energy[year], method, year)
     value = getattr(balance, f"{which}_pct")
     if value is None:
         return None
-    label = "可再生能源消费比重" if which == "renewable_share" else "清洁能源使用率"
+    label = (f"可再生能源消费比重（{METHOD_ZH[method]}）" if which == "renewable_share"
+             else "清洁能源使用率")
     return Derived(
         value=value,
         basis=which,
@@ -151,7 +156,8 @@ def derived_current(app: Application, row: catalog.Indicator,
         found = per_capita(app, emissions_by_year=series.levels, view=label)
         return [found] if found is not None else []
     if rule.kind == "at_least" and rule.derive is not None:
-        found = energy_share(app, rule.derive)
+        found = energy_share(app, rule.derive,
+                             series.renewable_share_method if series is not None else None)
         return [found] if found is not None else []
     return []
 

@@ -10,7 +10,8 @@ from the application's own data, it does, and a contradiction counts against the
   per-capita (or intensity, any basis of the type's indicator) value of the target year is
   below the base year's;
 * ``energy_mainly_clean`` — 以电力、天然气等清洁能源为主: the clean-energy use rate of the
-  latest year with energy data is above 50 % (以…为主 read as a majority).
+  latest year with energy data is above 50 % (以…为主 read as a majority: 本工具默认规则,
+  ``verdict.clean_energy_majority_pct`` of :mod:`nzc_review.evaluation.review_rules`).
 
 Status of the application: ``not_eligible`` if a hard condition is not met, else
 ``unconfirmed`` if a hard condition is unanswered, else ``eligible``. Preferences (优先考虑)
@@ -26,6 +27,7 @@ from nzc_review.evaluation.forecast import Forecast, denominator
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Answer, Application
 
+#: 为主 as a share of clean energy above this percentage (本工具默认规则).
 MAINLY = 50.0
 
 
@@ -82,16 +84,20 @@ def _decline_check(app: Application, forecast: Forecast | None, with_intensity: 
     return False, f"情景预测显示{catalog.BASIS_ZH[bases[0]]}未下降"
 
 
-def _clean_check(app: Application) -> tuple[bool | None, str | None]:
+def _clean_check(app: Application, mainly_pct: float = MAINLY
+                 ) -> tuple[bool | None, str | None]:
     share = energy_share(app, "clean_energy_rate")
     if share is None:
         return None, None
-    mainly = share.value > MAINLY
-    return mainly, f"{share.year}年清洁能源使用率 {share.value:.1f}%（{'>' if mainly else '≤'}50%）"
+    mainly = share.value > mainly_pct
+    return mainly, (f"{share.year}年清洁能源使用率 {share.value:.1f}%"
+                    f"（{'>' if mainly else '≤'}{mainly_pct:g}%）")
 
 
-def evaluate_eligibility(app: Application, forecast: Forecast | None = None) -> EligibilityResult:
-    """Judge every selection condition of the application's pilot type."""
+def evaluate_eligibility(app: Application, forecast: Forecast | None = None,
+                         mainly_pct: float = MAINLY) -> EligibilityResult:
+    """Judge every selection condition of the application's pilot type; ``mainly_pct`` is the
+    clean-energy share above which energy is 以清洁能源为主."""
     results = []
     for cond in catalog.selection_conditions(app.pilot_type):
         given = app.eligibility.get(cond.id)
@@ -103,7 +109,7 @@ def evaluate_eligibility(app: Application, forecast: Forecast | None = None) -> 
         elif cond.check == "forecast_decline_total_and_intensity":
             auto, detail = _decline_check(app, forecast, with_intensity=True)
         elif cond.check == "energy_mainly_clean":
-            auto, detail = _clean_check(app)
+            auto, detail = _clean_check(app, mainly_pct)
         if auto is False or answer is False:
             status = "not_met"
         elif answer is True or auto is True:

@@ -19,7 +19,13 @@ Where the numbers come from
   average emission factor (0.6101 for 2015, 0.5810 for 2021, 0.5703 for 2022).
 * Fuels: value = NCV × CC × OR × 44/12 (GB/T 32150-2015《工业企业温室气体排放核算和报告通则》,
   fuel-combustion formula; 低位发热量 × 单位热值含碳量 × 碳氧化率 × 44/12), with the default
-  parameters of GB/T 32150-2015 附录B / GB/T 2589《综合能耗计算通则》.
+  parameters of GB/T 32150-2015 附录B / GB/T 2589《综合能耗计算通则》; coke (焦炭: 28.435 GJ/t,
+  29.5 tC/TJ, 93 %) and fuel oil (燃料油: 41.816 GJ/t, 21.1 tC/TJ, 98 %) are the defaults of
+  GB/T 32150-2015 表B.1 as the 省级温室气体清单编制指南（试行） also gives them, flagged
+  ``unverified`` until checked against the printed tables. Biomass carries no factor: its CO2 is
+  biogenic and not counted (2006 IPCC Guidelines for National Greenhouse Gas Inventories, Vol. 2
+  Energy: CO2 from biomass fuels is reported as an information item, outside the energy total), and process emissions and carbon sinks are declared in
+  tCO2 with their method (:mod:`nzc_review.evaluation.accounting`).
 * Purchased heat: 0.11 tCO2/GJ, the default of GB/T 32150-2015 and the 24 industry accounting
   guidelines (行业企业温室气体排放核算方法与报告指南).
 
@@ -121,6 +127,8 @@ ENERGY_FIELD_KEYS: Final[dict[str, str]] = {
     "diesel_t": "diesel",
     "lpg_t": "lpg",
     "purchased_heat_gj": "purchased_heat",
+    "coke_t": "coke",
+    "fuel_oil_t": "fuel_oil",
 }
 
 #: The unit each known key must have, so that it multiplies the matching ``energy`` field.
@@ -134,11 +142,13 @@ EXPECTED_UNITS: Final[dict[str, str]] = {
     "diesel": "tCO2/t",
     "lpg": "tCO2/t",
     "purchased_heat": "tCO2/GJ",
+    "coke": "tCO2/t",
+    "fuel_oil": "tCO2/t",
 }
 
 #: Keys whose rows must carry the combustion components (NCV, carbon content, oxidation rate).
 FUEL_KEYS: Final[frozenset[str]] = frozenset(
-    {"raw_coal", "natural_gas", "gasoline", "diesel", "lpg"}
+    {"raw_coal", "natural_gas", "gasoline", "diesel", "lpg", "coke", "fuel_oil"}
 )
 
 #: Default scope preference of :func:`select_factor`: the Guangxi provincial factor, then the

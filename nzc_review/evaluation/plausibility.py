@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from nzc_review.evaluation.verdict import CHANGED_RULE, TOOL_RULE
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Application
 
@@ -40,12 +41,12 @@ ENERGY_SHARE_MEANS = (
     "新能源", "绿电", "绿证", "绿色电力", "热泵", "电能替代", "以电代", "天然气", "氢能", "储能",
 )
 
-TOOL_RULE = "本工具默认规则"
 
 
 @dataclass(frozen=True)
 class PlausibilityRules:
-    """The tool's thresholds of the plausibility notes (本工具默认规则, configurable)."""
+    """The tool's thresholds of the plausibility notes (本工具默认规则, configurable in the
+    review rules, :mod:`nzc_review.evaluation.review_rules`)."""
 
     #: Year by which the first batch is built and accepted (一、(三) 工作目标).
     first_batch_deadline: int = 2025
@@ -70,12 +71,17 @@ def plausibility_notes(
     """The notes P1–P4 of ``app``, in that order (empty when nothing needs checking)."""
     rules = rules or PlausibilityRules()
     notes: list[PlausibilityNote] = []
+    defaults = PlausibilityRules()
     if app.bau_growth_rate < rules.min_bau_growth_rate:
+        low = ("负值" if rules.min_bau_growth_rate == 0
+               else f"低于 {rules.min_bau_growth_rate:.1%}")
+        origin = (TOOL_RULE if rules.min_bau_growth_rate == defaults.min_bau_growth_rate
+                  else CHANGED_RULE)
         notes.append(PlausibilityNote(
             "P1", "bau_growth_rate",
-            f"基准情景年增长率为 {app.bau_growth_rate:.1%}（负值）：未采取措施时排放自行下降，"
-            "会使情景预测偏乐观，请核实其依据",
-            f"{TOOL_RULE}（附件2 二(一) 情景预测法）"))
+            f"基准情景年增长率为 {app.bau_growth_rate:.1%}（{low}）：未采取措施时排放自行下降"
+            "或增长偏低，会使情景预测偏乐观，请核实其依据",
+            f"{origin}（附件2 二(一) 情景预测法）"))
     if app.period is not None:
         wanted = [app.period.start - 2, app.period.start - 1]
         missing = [y for y in wanted if y not in app.emissions_tco2]
@@ -90,7 +96,9 @@ def plausibility_notes(
                 "P3", "period.end",
                 f"建设期至 {app.period.end} 年，晚于“到{rules.first_batch_deadline}年，完成首批"
                 "试点项目建设与验收”的要求，请核实是否属首批试点",
-                "河环发〔2023〕23号 一、(三) 工作目标"))
+                "河环发〔2023〕23号 一、(三) 工作目标"
+                + ("" if rules.first_batch_deadline == defaults.first_batch_deadline
+                   else f"；截止年份为{CHANGED_RULE}")))
     means = [p for p in app.key_projects
              if any(w in f"{p.name} {p.content or ''}" for w in ENERGY_SHARE_MEANS)]
     if not means:

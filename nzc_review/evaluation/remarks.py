@@ -1,12 +1,20 @@
 """Draft automatic review remarks (自动评审意见草稿), written from the evaluation results.
 
 The remarks are a draft for the expert panel: problems found (存在问题) and items to supplement
-(需补充完善), each pointing to the section of 附件2 it concerns. Pure text from data.
+(需补充完善), each pointing to the clause it rests on: the section of 附件2 it concerns, the
+indicator table of 附件1 (whose 指标类型 column labels the core indicators), or the tool's rule
+(本工具默认规则: the veto, the probability threshold;
+:mod:`nzc_review.evaluation.review_rules`). Pure text from data.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+from nzc_review.evaluation.review_rules import gate_zh
+from nzc_review.evaluation.verdict import LEVELS_RULE_ZH, origin_zh
+from nzc_review.policy import catalog
 
 
 @dataclass
@@ -17,16 +25,35 @@ class Remarks:
     to_supplement: list[str] = field(default_factory=list)
 
 
+def indicator_table_zh(pilot_type: str) -> str:
+    """The plan's indicator table of a pilot type: ``附件1 表2``."""
+    found = re.search(r"附件1\s*表\s*(\d)", catalog.indicator_table(pilot_type).source)
+    return f"附件1 表{found.group(1)}" if found else "附件1"
+
+
+def _veto_zh(veto) -> str:
+    """What the veto makes of a failed core target, with its origin."""
+    if veto.mode == "off":
+        return ""
+    origin = origin_zh(veto.is_default)
+    if veto.lowers:
+        return f"，一票否决（{origin}）"
+    return f"，一票否决仅作提示、不改变结论（{origin}）"
+
+
 def draft_remarks(ev) -> Remarks:
     """Remarks for an :class:`~nzc_review.evaluation.pipeline.Evaluation`."""
     fc = ev.forecast
+    rules = ev.rules
+    table = indicator_table_zh(ev.pilot_type)
     strengths, problems, supplement = [], [], []
     indicators = ev.compliance.indicators
     stricter = [r for r in indicators if r.stricter_than_reference]
     if stricter:
         strengths.append(
             f"{len(stricter)} 项指标目标值严于参考值（" + "、".join(r.name_zh for r in stricter[:6])
-            + ("等" if len(stricter) > 6 else "") + "），体现了较高的建设目标（三、建设目标）。"
+            + ("等" if len(stricter) > 6 else "") + "），体现了较高的建设目标"
+            "（附件2 三、建设目标：鼓励提出更高目标）。"
         )
     if fc.meets_target and fc.projected_reduction_pct is not None:
         strengths.append(
@@ -39,15 +66,15 @@ def draft_remarks(ev) -> Remarks:
     for r in indicators:
         if r.type == "core" and r.target_status == "not_met":
             problems.append(f"核心指标 {r.code} {r.name_zh} 目标值 {r.target} 未达到参考值"
-                            f"“{r.reference}”，一票否决（三、建设目标）。")
+                            f"“{r.reference}”（{table} 核心指标）{_veto_zh(rules.veto)}。")
     for r in indicators:
         if r.type == "core" and r.target_status in {"missing", "needs_review"}:
             what = "未提供基准值，无法判定" if r.target_status == "needs_review" else "未填写目标值"
-            supplement.append(f"核心指标 {r.code} {r.name_zh}{what}（三、建设目标）。")
+            supplement.append(f"核心指标 {r.code} {r.name_zh}{what}（附件2 三、建设目标；{table}）。")
     general = [r for r in indicators if r.type != "core" and r.target_status == "not_met"]
     if general:
         problems.append("以下一般/引导指标目标未达到参考值：" + "、".join(
-            f"{r.code} {r.name_zh}" for r in general) + "（三、建设目标）。")
+            f"{r.code} {r.name_zh}" for r in general) + f"（{table}）。")
     if fc.meets_target is False:
         problems.append(
             f"情景预测显示，按所列重点项目，目标年碳排放总量仅下降 {fc.projected_reduction_pct:.1f}%，"
@@ -55,8 +82,11 @@ def draft_remarks(ev) -> Remarks:
             "需增加或强化重点项目（五、重点项目）。"
         )
     p = fc.probability_meets_target
-    if p is not None and fc.meets_target and p < 0.8:
-        problems.append(f"重点项目延期或减排不足时，按期实现目标的概率约为 {p:.0%}，"
+    threshold = rules.verdict.min_probability
+    if p is not None and fc.meets_target and p < threshold:
+        origin = origin_zh(threshold == type(rules.verdict)().min_probability)
+        problems.append(f"重点项目延期或减排不足时，按期实现目标的概率约为 {p:.0%}"
+                        f"（低于 {threshold:.0%}，{origin}），"
                         "建议增加减排余量或提前实施（六、进度安排）。")
     for cond in ev.eligibility.conditions:
         if cond.kind == "hard" and cond.status == "not_met":
@@ -69,13 +99,8 @@ def draft_remarks(ev) -> Remarks:
     supplement.extend(item + "。" for item in ev.completeness.items_to_supplement)
     supplement.extend(f"请核实：{n.text}。" for n in getattr(ev, "plausibility", []))
     summary = (
-        f"经自动评估，该申报项目核心指标门槛为“{_gate(ev.core_gate)}”，"
-        f"建设可行性结论为“{ev.verdict.level}”。本意见为系统生成的草稿，供专家组评审参考。"
+        f"经自动评估，该申报项目核心指标门槛为“{gate_zh(ev.core_gate, rules.veto)}”，"
+        f"建设可行性结论为“{ev.verdict.level}”（{LEVELS_RULE_ZH}）。"
+        "本意见为系统生成的草稿，供专家组评审参考。"
     )
     return Remarks(summary, strengths, problems, supplement)
-
-
-def _gate(gate: str) -> str:
-    return {"pass": "通过", "fail": "不通过（一票否决）", "incomplete": "待补充"}[gate]
-
-

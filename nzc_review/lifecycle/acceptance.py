@@ -37,6 +37,14 @@ electricity at the 2022 grid factor); the achieved reduction on the other basis 
 (``reduction["other_basis"]``). A declared achieved value that agrees with the data-year or the
 declared-figures view is not a disagreement.
 
+**Innovative indicators** (创新指标, ``<PREFIX>-C01``…, 附件2 三 “鼓励根据自身情况提出创新指标及更高目标”,
+DESIGN.md contract 4) have no reference value: each one the application declares is judged by its
+own direction, the reported value against the application's target (:func:`judge_innovative_achieved`:
+``at_least`` met when not below it, ``at_most`` when not above it — equal counts, as 以上/以下
+包括本数 —, ``yes`` when true). They are listed apart, never enter the core gate or the score, and
+a miss is a reason that does not fail the acceptance — all 本工具默认规则; ``require_innovative_targets``
+makes a miss (or a missing value) fail it.
+
 Verdict 通过验收 when every core indicator meets its reference value (一票否决), every key project
 was completed by the end of the construction period and the score reaches the pass threshold
 (the lower bound of the 通过 band, 60); otherwise 不通过, with every reason. A failed acceptance
@@ -67,6 +75,7 @@ from nzc_review.evaluation.derive import (
     reduction_pct,
 )
 from nzc_review.evaluation.factors import EmissionFactor
+from nzc_review.evaluation.innovative import INNOVATIVE_ZH
 from nzc_review.lifecycle.intake import AcceptanceCase
 from nzc_review.lifecycle.model import Acceptance, ReportedValue
 from nzc_review.mcda.recommendation import DEFAULT_BANDS, Band
@@ -76,6 +85,9 @@ from nzc_review.policy.application import Application, IndicatorValue
 PASSED, FAILED = "通过验收", "不通过"
 _EPS = 1e-9
 
+#: An innovative indicator's direction as acceptance compares it (achieved against target).
+DIRECTION_ZH = {"at_least": "越高越好（不低于目标值）", "at_most": "越低越好（不高于目标值）",
+                "yes": "是否达成（是/否）"}
 PROJECT_STATUS_ZH = {"done": "按期完成", "late": "逾期完成", "not_done": "未完成",
                      "unreported": "未报告"}
 
@@ -122,6 +134,9 @@ class AcceptanceRules:
         A key project not completed by the end of the construction period fails it.
     require_core_targets:
         A core indicator missing its committed target fails it (off by default: it costs points).
+    require_innovative_targets:
+        An innovative indicator (创新指标) missing its committed target, or without a reported
+        value, fails it (off by default: they are the applicant's own, 本工具默认规则).
     pass_score:
         Minimum score; ``None`` takes the lower bound of the band coded ``pass`` (60).
     bands:
@@ -136,6 +151,7 @@ class AcceptanceRules:
     require_core_met: bool = True
     require_projects_done: bool = True
     require_core_targets: bool = False
+    require_innovative_targets: bool = False
     pass_score: float | None = None
     bands: tuple[Band, ...] = DEFAULT_BANDS
     tolerance_pct: float = 5.0
@@ -196,6 +212,27 @@ class AchievedResult:
     credit: float
     computed: list[dict] = field(default_factory=list)
     discrepancy: str | None = None
+    evidence: str | None = None
+
+
+@dataclass
+class InnovativeAchieved:
+    """One innovative indicator (创新指标) of the application at acceptance: the reported value
+    against the committed target, by the indicator's direction (:func:`judge_innovative_achieved`).
+
+    ``margin`` is achieved − target for ``at_least`` and target − achieved for ``at_most``
+    (positive = better than committed)."""
+
+    code: str
+    name_zh: str
+    unit: str
+    direction: str
+    direction_zh: str
+    current: object  # the application's current value (申报现状值)
+    committed: object  # the application's target
+    achieved: object
+    status: str  # met | not_met | missing | needs_review
+    margin: float | None
     evidence: str | None = None
 
 
@@ -285,6 +322,8 @@ class AcceptanceResult:
     reasons: list[Reason]
     warnings: list[str]
     rules: dict
+    #: 创新指标, judged apart: never in the core gate or the score (本工具默认规则).
+    innovative: list[InnovativeAchieved] = field(default_factory=list)
 
     @property
     def pilot_type_zh(self) -> str:
@@ -386,6 +425,63 @@ def evaluate_achieved(op_app: Application, row: catalog.Indicator,
         benchmark=benchmark, reference_status=ref.status, target_status=target_status,
         reference_margin=ref.margin, credit=credit, computed=[asdict(d) for d in computed],
         discrepancy=discrepancy, evidence=reported.evidence)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def judge_innovative_achieved(direction: str, achieved: object, committed: object
+                              ) -> tuple[str, float | None]:
+    """``(status, margin)`` of an innovative indicator's reported value against the committed
+    target, by its direction (本工具默认规则: the plan gives innovative indicators no reference).
+
+    ``at_least`` is met when ``achieved`` ≥ ``committed``, ``at_most`` when ≤ (the bound
+    included, as 以上/以下 包括本数, DESIGN.md contract 3); ``yes`` when ``achieved`` is true, or the
+    target is ``false`` (it commits to nothing). No value is ``missing``; a value of the wrong
+    kind, or a numeric indicator without a committed target, ``needs_review``.
+    """
+    if achieved is None:
+        return MISSING, None
+    if direction == "yes":
+        if not isinstance(achieved, bool):
+            return NEEDS_REVIEW, None
+        return (MET if achieved or committed is False else NOT_MET), None
+    if direction not in ("at_least", "at_most"):
+        raise ValueError(f"unknown direction {direction!r}")
+    if not (_number(achieved) and _number(committed)):
+        return NEEDS_REVIEW, None
+    margin = float(achieved) - float(committed)
+    if direction == "at_most":
+        margin = -margin
+    return (MET if margin >= -_EPS else NOT_MET), margin
+
+
+def innovative_rule_zh(require_targets: bool = False) -> str:
+    """The innovative-indicator rule as acceptance reports print it."""
+    veto = ("未达到申报目标值或缺少实际值的，不通过验收" if require_targets
+            else "未达到的列为问题，不影响验收结论")
+    return ("创新指标为申报单位自设的指标（附件2 三“鼓励根据自身情况提出创新指标及更高目标”），"
+            "无参考值：按其方向以实际值对比申报目标值判定（不劣于目标值即达到），单列，"
+            f"不计入核心指标门槛和综合得分，{veto}（本工具默认规则，可在规则文件中以 "
+            "require_innovative_targets 调整）")
+
+
+def evaluate_innovative_achieved(app: Application, acc: Acceptance) -> list[InnovativeAchieved]:
+    """Every innovative indicator the application declares (``<PREFIX>-C01``…), in code order,
+    judged on what the acceptance reports (:func:`judge_innovative_achieved`)."""
+    out = []
+    for code in sorted(c for c in app.indicators if catalog.is_innovative_code(c)):
+        declared = app.indicators[code]
+        direction = declared.direction or "at_least"  # a validated application states one
+        reported = acc.achieved.get(code) or ReportedValue()
+        status, margin = judge_innovative_achieved(direction, reported.value, declared.target)
+        out.append(InnovativeAchieved(
+            code=code, name_zh=declared.name or "", unit=reported.unit or declared.unit or "",
+            direction=direction, direction_zh=DIRECTION_ZH[direction], current=declared.current,
+            committed=declared.target, achieved=reported.value, status=status, margin=margin,
+            evidence=reported.evidence))
+    return out
 
 
 def achieved_core_gate(results: list[AchievedResult]) -> str:
@@ -529,8 +625,8 @@ def _list(results: list[AchievedResult], with_target: bool = False) -> str:
 
 def verdict_reasons(indicators: list[AchievedResult],
                     projects: list[ProjectResult], checks: list[Check], score: float,
-                    deadline: int, rules: AcceptanceRules = DEFAULT_ACCEPTANCE_RULES
-                    ) -> list[Reason]:
+                    deadline: int, rules: AcceptanceRules = DEFAULT_ACCEPTANCE_RULES,
+                    innovative: list[InnovativeAchieved] | None = None) -> list[Reason]:
     """Every rule that applies, blocking ones first."""
     reasons: list[Reason] = []
     core = [r for r in indicators if r.type == "core"]
@@ -569,6 +665,18 @@ def verdict_reasons(indicators: list[AchievedResult],
     if other_open:
         reasons.append(Reason("OTHER_INCOMPLETE", "一般指标或引导指标缺少实际值或需人工核定："
                               + "、".join(r.code for r in other_open), False))
+    missed = [r for r in innovative or [] if r.status == NOT_MET]
+    if missed:
+        reasons.append(Reason(
+            "INNOVATIVE_NOT_MET", f"{INNOVATIVE_ZH}未达到申报目标值：" + "；".join(
+                f"{r.code} {r.name_zh}（实际 {_shown(r.achieved)}，目标 {_shown(r.committed)}，"
+                f"{r.direction_zh}）" for r in missed), rules.require_innovative_targets))
+    open_innovative = [r for r in innovative or [] if r.status in {MISSING, NEEDS_REVIEW}]
+    if open_innovative:
+        reasons.append(Reason(
+            "INNOVATIVE_INCOMPLETE", f"{INNOVATIVE_ZH}缺少实际值或需人工核定："
+            + "、".join(f"{r.code} {r.name_zh}（{STATUS_ZH[r.status]}）" for r in open_innovative),
+            rules.require_innovative_targets))
     for r in indicators:
         if r.discrepancy:
             reasons.append(Reason("DISCREPANCY", f"{r.code} {r.name_zh}：{r.discrepancy}", False))
@@ -618,13 +726,14 @@ def evaluate_acceptance(case: AcceptanceCase, rules: AcceptanceRules = DEFAULT_A
                                     app.indicators.get(row.code), year, rules, series)
                   for row in rows]
     gate = achieved_core_gate(indicators)
+    innovative = evaluate_innovative_achieved(app, acc)
     projects = evaluate_projects(app, acc, rules)
     accounting = account_carbon(op_app, options=options)
     checks = accounting_checks(app, acc, accounting, indicators, projects, rules)
     parts = score_parts(indicators, projects, checks, rules)
     score = round(sum(p.points for p in parts), 6)
     deadline = _deadline(app, acc)
-    reasons = verdict_reasons(indicators, projects, checks, score, deadline, rules)
+    reasons = verdict_reasons(indicators, projects, checks, score, deadline, rules, innovative)
     passed = not any(r.blocking for r in reasons)
     score_band = rules.grade_for(score)
     band = score_band if passed else rules.bands[-1]
@@ -679,7 +788,7 @@ def evaluate_acceptance(case: AcceptanceCase, rules: AcceptanceRules = DEFAULT_A
         score_parts=parts, score=score, score_grade=score_band.code,
         score_grade_label=score_band.label, grade=band.code, grade_label=band.label,
         passed=passed, verdict=PASSED if passed else FAILED, reasons=reasons,
-        warnings=warnings, rules=_rules_dict(rules))
+        warnings=warnings, rules=_rules_dict(rules), innovative=innovative)
 
 
 def _rules_dict(rules: AcceptanceRules) -> dict:

@@ -9,6 +9,7 @@ Both sections are optional; a key left out keeps its default (``docs/lifecycle.m
       require_core_met: true
       require_projects_done: true
       require_core_targets: false
+      require_innovative_targets: false
       pass_score: 60
       bands:                                    # best first; lower: null is "no lower bound"
         - {code: excellent, label: 优秀, lower: 85}
@@ -63,6 +64,7 @@ class _Acceptance(_Model):
     require_core_met: bool | None = None
     require_projects_done: bool | None = None
     require_core_targets: bool | None = None
+    require_innovative_targets: bool | None = None
     pass_score: float | None = None
     bands: list[_Band] | None = None
     tolerance_pct: float | None = None

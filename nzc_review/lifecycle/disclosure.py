@@ -14,7 +14,14 @@ For one pilot and one data year, from its ``nzc-disclosure/1`` files (pure funct
 * every indicator with a value — disclosed, or computed from the figures as for applications
   (reductions against the base year, per-capita emissions, energy shares) — judged against the
   reference value of 附件1 with :func:`nzc_review.evaluation.compliance.judge`;
-* a few sentences a resident can read.
+* for a park, its enterprises and their emissions (园区企业碳排放情况, YQ-18 of 附件1 表2) with
+  each one's share of the park's total, and a note when they sum to more than it
+  (:func:`enterprise_table`); carbon sinks on a line of their own (not netted, 本工具默认规则);
+* a few sentences a resident can read; the change against the base year says its basis: the
+  disclosed totals are on the location basis at each year's own grid factor (as declared totals
+  are, :mod:`nzc_review.evaluation.basis`), and when the run's accounting basis (``options``:
+  ``--accounting-basis``, ``--grid-factor``, which the computed indicators follow) gives another
+  figure, that one is stated beside it.
 """
 
 from __future__ import annotations
@@ -22,12 +29,19 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from nzc_review.errors import InputError
-from nzc_review.evaluation.accounting import FIELD_ZH, Accounting, account_carbon
-from nzc_review.evaluation.basis import AccountingOptions, emission_series
+from nzc_review.evaluation.accounting import Accounting, account_carbon, source_zh
+from nzc_review.evaluation.basis import (
+    DATA_YEAR,
+    LOCATION,
+    AccountingOptions,
+    basis_zh,
+    emission_series,
+)
 from nzc_review.evaluation.compliance import MET, NOT_MET, judge
 from nzc_review.evaluation.derive import derived_current
 from nzc_review.evaluation.factors import EmissionFactor
 from nzc_review.lifecycle.intake import PilotHistory, pilot_application
+from nzc_review.lifecycle.model import DisclosureYear
 from nzc_review.policy import catalog
 
 
@@ -86,6 +100,51 @@ def indicator_values(history: PilotHistory, year: int,
 
 
 @dataclass
+class EnterpriseRow:
+    """One enterprise of a park in one year; ``share_pct`` of the park's disclosed total."""
+
+    name: str
+    emissions_tco2: float
+    share_pct: float | None
+    energy_tce: float | None
+    note: str | None = None
+
+
+@dataclass
+class EnterpriseTable:
+    """A park's enterprises of one year (园区企业碳排放情况, YQ-18), largest emitter first."""
+
+    rows: list[EnterpriseRow]
+    total_tco2: float
+    energy_tce: float | None
+    coverage_pct: float | None
+    notes: list[str] = field(default_factory=list)
+
+
+def enterprise_table(d: DisclosureYear) -> EnterpriseTable | None:
+    """The enterprises of a disclosed year with their shares of the park's total (``None`` when
+    none are listed). Enterprises summing to more than the park's total get a note: the park's
+    total should include them all (河环发〔2023〕23号 附件1 表2 YQ-18)."""
+    if not d.enterprises:
+        return None
+    park = d.emissions_tco2
+    total = sum(e.emissions_tco2 for e in d.enterprises)
+    energies = [e.energy_tce for e in d.enterprises if e.energy_tce is not None]
+    rows = [EnterpriseRow(e.name.strip(), e.emissions_tco2,
+                          e.emissions_tco2 / park * 100 if park > 0 else None, e.energy_tce,
+                          e.note)
+            for e in sorted(d.enterprises, key=lambda e: -e.emissions_tco2)]
+    notes = []
+    if total > park:
+        excess = f"（高 {(total - park) / park * 100:.1f}%）" if park > 0 else ""
+        notes.append(f"园区企业碳排放合计 {total:,.0f} 吨，超过园区碳排放总量 {park:,.0f} 吨{excess}，"
+                     "请核实：企业数据可能包含园区边界以外的排放、重复计算或核算口径不一致")
+    return EnterpriseTable(rows=rows, total_tco2=total,
+                           energy_tce=sum(energies) if energies else None,
+                           coverage_pct=total / park * 100 if park > 0 else None, notes=notes)
+
+
+@dataclass
 class TrendPoint:
     year: int
     emissions_tco2: float
@@ -124,6 +183,19 @@ class DisclosureView:
     published_at: str | None
     note: str | None
     sentences: list[str] = field(default_factory=list)
+    #: The run's accounting basis (computed indicators), in words, and the change of total
+    #: emissions against the base year on it (``vs_base_pct`` is of the disclosed totals).
+    basis: str = LOCATION
+    basis_zh: str = ""
+    basis_vs_base_pct: float | None = None
+    #: What the basis could not apply (a year without energy data kept as disclosed, …).
+    basis_notes: list[str] = field(default_factory=list)
+    #: A park's enterprises (园区企业碳排放情况), ``None`` when not listed.
+    enterprises: EnterpriseTable | None = None
+    #: Carbon sinks of the year's energy data and their method: reported beside the total, not
+    #: netted (本工具默认规则); process emissions are a source of ``by_source_tco2``.
+    sink_tco2: float | None = None
+    sink_method: str | None = None
 
     @property
     def pilot_type_zh(self) -> str:
@@ -161,17 +233,33 @@ def plain_sentences(view: DisclosureView) -> list[str]:
     out = [f"{view.year}年，{view.name}的碳排放总量为{_tonnes(view.emissions_tco2)}二氧化碳。"]
     if view.vs_base_pct is not None:
         word = "下降" if view.vs_base_pct <= 0 else "上升"
-        out.append(f"与基准年{view.base_year}年（{_tonnes(view.base_emissions_tco2 or 0)}）相比，"
-                   f"{word}了{abs(view.vs_base_pct):.1f}%。")
+        declared = basis_zh(LOCATION, DATA_YEAR, view.base_year)
+        text = (f"与基准年{view.base_year}年（{_tonnes(view.base_emissions_tco2 or 0)}）相比，"
+                f"{word}了{abs(view.vs_base_pct):.1f}%（按披露的排放总量，核算口径：{declared}）")
+        other = view.basis_vs_base_pct
+        if (other is not None and view.basis_zh and view.basis_zh != declared
+                and abs(other - view.vs_base_pct) >= 0.05):
+            text += (f"；按{view.basis_zh}口径计，{'下降' if other <= 0 else '上升'}了"
+                     f"{abs(other):.1f}%（评价指标按此口径计算）")
+        out.append(text + "。")
     if view.vs_previous_pct is not None:
         word = "减少" if view.vs_previous_pct <= 0 else "增加"
         out.append(f"比上一年（{view.previous_year}年）{word}了{abs(view.vs_previous_pct):.1f}%。")
     if view.by_source_tco2:
         total = sum(view.by_source_tco2.values())
         top = max(view.by_source_tco2, key=view.by_source_tco2.get)
-        out.append(f"从来源看，排放最多的是{FIELD_ZH.get(top, top)}，约占{view.by_source_tco2[top] / total:.0%}。")
+        out.append(f"从来源看，排放最多的是{source_zh(top)}，约占{view.by_source_tco2[top] / total:.0%}。")
+    if view.sink_tco2:
+        out.append(f"另有碳汇（植树造林等）吸收约{_tonnes(view.sink_tco2)}二氧化碳，单独列示，"
+                   "未从排放总量中扣除。")
+    table = view.enterprises
+    if table is not None:
+        text = f"园区公开了{len(table.rows)}家企业的碳排放情况，合计{_tonnes(table.total_tco2)}"
+        if table.coverage_pct is not None and table.total_tco2 <= view.emissions_tco2:
+            text += f"，占园区排放总量的{table.coverage_pct:.0f}%"
+        out.append(text + "。")
     if view.renewable_share_pct is not None:
-        out.append(f"可再生能源（光伏等自发自用电力和绿电）占全部能源消费的{view.renewable_share_pct:.1f}%。")
+        out.append(f"可再生能源（光伏等自发自用电力、绿电和生物质）占全部能源消费的{view.renewable_share_pct:.1f}%。")
     if view.target_emissions_tco2 is not None:
         if view.emissions_tco2 <= view.target_emissions_tco2:
             out.append(f"排放总量低于验收时确定的目标水平（{_tonnes(view.target_emissions_tco2)}），"
@@ -189,7 +277,8 @@ def plain_sentences(view: DisclosureView) -> list[str]:
 
 
 def disclosure_view(history: PilotHistory, year: int | None = None,
-                    factors: list[EmissionFactor] | None = None) -> DisclosureView:
+                    factors: list[EmissionFactor] | None = None,
+                    options: AccountingOptions | None = None) -> DisclosureView:
     """The disclosure of ``history`` for ``year`` (河环发〔2023〕23号 四、(四)).
 
     Parameters
@@ -200,6 +289,9 @@ def disclosure_view(history: PilotHistory, year: int | None = None,
         The data year; default the latest disclosed.
     factors:
         Emission factors for the accounting by source; the shipped ones when ``None``.
+    options:
+        The accounting basis and grid-factor choice of the computed indicators and of the
+        change against the base year stated beside the disclosed one (default location, held).
 
     Returns
     -------
@@ -218,8 +310,10 @@ def disclosure_view(history: PilotHistory, year: int | None = None,
         disclosed = "、".join(str(y) for y in history.years)
         raise InputError(pilot.id, f"no disclosure for {year}; disclosed years: {disclosed}")
     app = pilot_application(pilot, history.years, upto=year)
+    options = options or AccountingOptions(factors=factors)
     accounting = account_carbon(app, factors)
     account = accounting.years.get(year)
+    series = emission_series(app, options)
     points = trend(history, year)
     previous = (points[-2] if len(points) > 1 and points[-2].kind == "disclosed"
                 and points[-2].year == year - 1 else None)
@@ -239,8 +333,14 @@ def disclosure_view(history: PilotHistory, year: int | None = None,
         renewable_share_pct=account.renewable_share_pct if account else None,
         clean_energy_rate_pct=account.clean_energy_rate_pct if account else None,
         per_capita=per_capita, accounting=accounting,
-        indicators=indicator_values(history, year), accepted_year=pilot.accepted_year,
+        indicators=indicator_values(history, year, options), accepted_year=pilot.accepted_year,
         target_emissions_tco2=pilot.target_emissions_tco2, published_on=d.published_on,
-        published_at=d.published_at, note=d.note)
+        published_at=d.published_at, note=d.note, basis=series.basis,
+        basis_zh=series.basis_zh,
+        basis_vs_base_pct=change_pct(series.values.get(year),
+                                     series.values.get(pilot.base_year)),
+        basis_notes=list(series.notes), enterprises=enterprise_table(d),
+        sink_tco2=account.sink_tco2 if account else None,
+        sink_method=account.sink_method if account else None)
     view.sentences = plain_sentences(view)
     return view

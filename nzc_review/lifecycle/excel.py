@@ -16,6 +16,10 @@ sheet       columns (row 1 headers, ``中文（key）`` or just ``key``; data fr
 年度数据     ``year``, ``emissions_tco2``, the ``profile`` fields, the ``energy`` fields; for an
             acceptance also ``disclosure`` (where that year was disclosed), for a disclosure
             ``published_on``, ``published_at``, ``note``
+其他燃料     ``year``, ``name``, ``amount``, ``unit``, ``tce_per_unit``, ``tco2_per_unit``,
+            ``source``: ``energy.<year>.other_fuels``, fuels with declared factors (optional)
+园区企业     disclosure only: ``year``, ``name``, ``emissions_tco2``, ``energy_tce``, ``note``:
+            a park's enterprises (园区企业碳排放情况, YQ-18; optional)
 ==========  ===================================================================================
 
 Cells are read with the vocabulary of application workbooks (:mod:`nzc_review.intake.cells`),
@@ -55,6 +59,11 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 BASIC, INDICATORS, PROJECTS, YEARLY = "基本信息", "指标", "重点项目", "年度数据"
+FUELS, ENTERPRISES = "其他燃料", "园区企业"
+#: ``energy`` fields on 年度数据: all but the list of other fuels (a sheet of its own).
+ENERGY_COLUMNS = tuple(k for k in Energy.model_fields if k != "other_fuels")
+ENERGY_TEXT = frozenset({"process_method", "carbon_sink_method"})
+FUEL_COLUMNS = ("year", "name", "amount", "unit", "tce_per_unit", "tco2_per_unit", "source")
 
 LABELS = {
     "field": "字段", "value": "填写内容", "year": "年份", "code": "指标代码", "evidence": "佐证材料",
@@ -67,6 +76,12 @@ LABELS = {
     "green_electricity_mwh": "其中绿电（MWh）", "onsite_renewable_mwh": "自发自用可再生电力（MWh）",
     "raw_coal_t": "原煤（t）", "natural_gas_10k_m3": "天然气（万m3）", "gasoline_t": "汽油（t）",
     "diesel_t": "柴油（t）", "lpg_t": "液化石油气（t）", "purchased_heat_gj": "外购热力（GJ）",
+    "coke_t": "焦炭（t）", "fuel_oil_t": "燃料油（t）", "biomass_tce": "生物质（折标准煤，tce）",
+    "process_emissions_tco2": "工业过程排放（tCO2）", "process_method": "工业过程排放核算方法",
+    "carbon_sink_tco2": "碳汇清除量（tCO2）", "carbon_sink_method": "碳汇核算方法",
+    "amount": "消费量", "tce_per_unit": "折标准煤系数（tce/计量单位）",
+    "tco2_per_unit": "CO2排放因子（tCO2/计量单位）", "source": "系数来源",
+    "energy_tce": "综合能耗（tce）",
 }
 _BY_LABEL = {v: k for k, v in LABELS.items()}
 _KEY_RE = re.compile(r"[（(]\s*([A-Za-z_][A-Za-z0-9_.]*)\s*[)）]\s*$")
@@ -75,15 +90,19 @@ ACCEPTANCE_COLUMNS = {
     INDICATORS: ("code", "value", "evidence", "benchmark", "basis", "unit", "note"),
     PROJECTS: ("name", "completed_year", "actual_reduction_tco2_per_year",
                "actual_investment_10k_cny", "evidence", "note"),
-    YEARLY: ("year", "emissions_tco2", *Profile.model_fields, *Energy.model_fields, "disclosure"),
+    YEARLY: ("year", "emissions_tco2", *Profile.model_fields, *ENERGY_COLUMNS, "disclosure"),
+    FUELS: FUEL_COLUMNS,
 }
 DISCLOSURE_COLUMNS = {
     INDICATORS: ("year", "code", "value", "evidence", "benchmark", "basis", "unit", "note"),
-    YEARLY: ("year", "emissions_tco2", *Profile.model_fields, *Energy.model_fields,
+    YEARLY: ("year", "emissions_tco2", *Profile.model_fields, *ENERGY_COLUMNS,
              "published_on", "published_at", "note"),
+    FUELS: FUEL_COLUMNS,
+    ENTERPRISES: ("year", "name", "emissions_tco2", "energy_tce", "note"),
 }
-_NUMERIC = {"emissions_tco2", "actual_reduction_tco2_per_year",
-            "actual_investment_10k_cny", *Profile.model_fields, *Energy.model_fields}
+_NUMERIC = {"emissions_tco2", "actual_reduction_tco2_per_year", "actual_investment_10k_cny",
+            "amount", "tce_per_unit", "tco2_per_unit", "energy_tce", *Profile.model_fields,
+            *(set(ENERGY_COLUMNS) - ENERGY_TEXT)}
 _WHOLE = {"year", "completed_year"}
 _BASIC_YEARS = {"achieved_year", "base_year", "accepted_year", "first_year"}
 _BASIC_NUMBERS = {"base_emissions_tco2", "target_emissions_tco2", *Profile.model_fields}
@@ -257,6 +276,11 @@ def read_workbook(path: Path) -> dict:
             else:
                 entry[key] = value
         years[year] = entry
+    for row in table(FUELS):
+        year = row.pop("year", None)
+        if year is not None:
+            energy = years.setdefault(year, {}).setdefault("energy", {})
+            energy.setdefault("other_fuels", []).append(row)
     if acceptance:
         for year, entry in years.items():
             for key in ("emissions_tco2", "profile", "energy"):
@@ -278,6 +302,10 @@ def read_workbook(path: Path) -> dict:
             if year is None or not code:
                 continue
             data["years"].setdefault(year, {}).setdefault("indicators", {})[code] = row
+        for row in table(ENTERPRISES):
+            year = row.pop("year", None)
+            if year is not None:
+                data["years"].setdefault(year, {}).setdefault("enterprises", []).append(row)
     if problems:
         raise InputError(source, problems)
     return data
@@ -312,24 +340,34 @@ def write_workbook(data: dict, path: str | Path) -> Path:
     skip = {"achieved", "key_projects", "profile", "emissions_tco2", "energy", "disclosures",
             "years"}
     flat("", {k: v for k, v in data.items() if k not in skip})
-    sheets: dict[str, list[dict]] = {INDICATORS: [], PROJECTS: [], YEARLY: []}
+    sheets: dict[str, list[dict]] = {INDICATORS: [], PROJECTS: [], YEARLY: [], FUELS: [],
+                                     ENTERPRISES: []}
+
+    def fuels(year: object, energy: dict | None) -> dict:
+        """The energy of a year without its other fuels, which go to their own sheet."""
+        energy = dict(energy or {})
+        sheets[FUELS].extend({"year": year, **f} for f in energy.pop("other_fuels", None) or [])
+        return energy
+
     if acceptance:
         years = sorted({*data.get("emissions_tco2", {}), *data.get("profile", {}),
                         *data.get("energy", {}), *data.get("disclosures", {})})
         for y in years:
             sheets[YEARLY].append({"year": y, "emissions_tco2": data.get("emissions_tco2", {})
                                    .get(y), **data.get("profile", {}).get(y, {}),
-                                   **data.get("energy", {}).get(y, {}),
+                                   **fuels(y, data.get("energy", {}).get(y)),
                                    "disclosure": data.get("disclosures", {}).get(y)})
         sheets[INDICATORS] = [{"code": c, **v} for c, v in data.get("achieved", {}).items()]
         sheets[PROJECTS] = list(data.get("key_projects", []))
     else:
         for y, entry in data.get("years", {}).items():
             sheets[YEARLY].append({"year": y, **{k: v for k, v in entry.items()
-                                                 if k not in {"profile", "energy", "indicators"}},
-                                   **(entry.get("profile") or {}), **(entry.get("energy") or {})})
+                                                 if k not in {"profile", "energy", "indicators",
+                                                              "enterprises"}},
+                                   **(entry.get("profile") or {}), **fuels(y, entry.get("energy"))})
             sheets[INDICATORS].extend({"year": y, "code": c, **v}
                                       for c, v in (entry.get("indicators") or {}).items())
+            sheets[ENTERPRISES].extend({"year": y, **e} for e in entry.get("enterprises") or [])
     for name, keys in columns.items():
         sheet = wb.create_sheet(name)
         append_row(sheet, [f"{LABELS.get(k, k)}（{k}）" for k in keys])

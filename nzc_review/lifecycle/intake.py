@@ -13,7 +13,8 @@ Cross-checks beyond the schema (河环发〔2023〕23号 三、(二)2 验收评�
 
 * an acceptance's ``application`` is resolved (a file relative to the acceptance file, or the
   embedded content) and must carry the stated id; achieved indicator codes must belong to the
-  application's pilot type, with values of the right kind (yes/no or number,
+  application's pilot type (an innovative one, ``YQ-C01``…, must be declared by the application,
+  whose direction its value follows), with values of the right kind (yes/no or number,
   :func:`nzc_review.policy.application.check_against_catalog`); project names must be the application's; the
   achieved year must be after the base year and have its emissions;
 * a disclosure's years must follow the base year; its indicator codes and values are checked the
@@ -43,6 +44,7 @@ from nzc_review.lifecycle.model import (
     PilotInfo,
 )
 from nzc_review.limits import active, check_structure
+from nzc_review.policy import catalog
 from nzc_review.policy.application import FORMAT as APPLICATION_FORMAT
 from nzc_review.policy.application import Application, IndicatorValue, check_against_catalog
 
@@ -209,12 +211,29 @@ def _validated(model: type, data: dict, source: str):
 
 
 def _indicator_problems(app: Application, values: dict, where: str) -> list[tuple[str, str]]:
-    """Catalog problems of reported values, located as ``<where>.<code>.value`` etc."""
-    indicators = {code: IndicatorValue(current=v.value, benchmark=v.benchmark, basis=v.basis)
-                  for code, v in values.items()}
+    """Catalog problems of reported values, located as ``<where>.<code>.value`` etc.
+
+    An innovative indicator (创新指标, ``YQ-C01``…) takes its name and direction from ``app``,
+    which declares it; one ``app`` does not declare is a problem of its own."""
+    problems = []
+    indicators = {}
+    for code, v in values.items():
+        declared = app.indicators.get(code) if catalog.is_innovative_code(code) else None
+        if (declared is None and catalog.is_innovative_code(code)
+                and catalog.pilot_type_of_code(code) == app.pilot_type):
+            own = sorted(c for c in app.indicators if catalog.is_innovative_code(c))
+            problems.append((f"{where}.{code}", (
+                f"{code} is an innovative indicator (创新指标) that {app.id} does not declare; "
+                + (f"its innovative indicators are {', '.join(own)}" if own else
+                   "it declares none (an innovative indicator is declared, with its name and "
+                   "direction, in the application)"))))
+            continue
+        indicators[code] = IndicatorValue(
+            current=v.value, benchmark=v.benchmark, basis=v.basis,
+            name=declared.name if declared else None,
+            direction=declared.direction if declared else None)
     probe = app.model_copy(update={"indicators": indicators, "eligibility": {}, "proofs": {},
                                    "energy": {}})
-    problems = []
     for location, message in check_against_catalog(probe):
         parts = location.split(".")
         if parts[0] == "indicators":
@@ -338,8 +357,32 @@ def check_disclosure(disclosure: Disclosure) -> list[tuple[str, str]]:
                                               "pilot.base_emissions_tco2 and pilot.base_profile"))
         problems.extend(_indicator_problems(probe, d.indicators, f"years.{year}.indicators"))
         problems.extend(_energy_problems({year: d.energy}, "years.{year}.energy"))
+        problems.extend(enterprise_problems(pilot, year, d))
     if (pilot.accepted_year is not None and pilot.accepted_year <= pilot.base_year):
         problems.append(("pilot.accepted_year", f"must be after the base year {pilot.base_year}"))
+    return problems
+
+
+def enterprise_problems(pilot: PilotInfo, year: int, d: DisclosureYear
+                        ) -> list[tuple[str, str]]:
+    """Problems of a year's enterprises (园区企业碳排放情况, YQ-18 of 附件1 表2): only a park lists
+    them, and each enterprise once (names compared without surrounding spaces). Enterprises
+    summing to more than the park's total are a note of the disclosure, not an error
+    (:func:`nzc_review.lifecycle.disclosure.enterprise_table`)."""
+    where = f"years.{year}.enterprises"
+    if not d.enterprises:
+        return []
+    if pilot.pilot_type != "park":
+        return [(where, f"only a park (pilot_type park) lists its enterprises (园区企业碳排放情况, "
+                        f"YQ-18); this pilot is of type {pilot.pilot_type}")]
+    problems = []
+    first: dict[str, int] = {}
+    for i, enterprise in enumerate(d.enterprises):
+        name = enterprise.name.strip()
+        if name in first:
+            problems.append((f"{where}[{i}].name", f"the enterprise {name!r} is listed twice "
+                                                   f"(also {where}[{first[name]}])"))
+        first.setdefault(name, i)
     return problems
 
 

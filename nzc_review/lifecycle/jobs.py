@@ -53,8 +53,11 @@ def acceptance_for_report(acceptance: str, rules: str | None = None,
 
 
 def disclosure_for_report(files: Sequence[str], pilot: str | None = None,
-                          year: int | None = None):
-    """The disclosure view of ``pilot`` (default: the only one in ``files``) for ``year``."""
+                          year: int | None = None, accounting_basis: str = "location",
+                          grid_factor: str = "held"):
+    """The disclosure view of ``pilot`` (default: the only one in ``files``) for ``year``, on
+    the accounting basis of the notebook's parameters."""
+    from nzc_review.evaluation.basis import AccountingOptions
     from nzc_review.lifecycle.disclosure import disclosure_view
 
     histories = load_histories(files)
@@ -66,7 +69,8 @@ def disclosure_for_report(files: Sequence[str], pilot: str | None = None,
         history = next((h for h in histories if h.id == pilot), None)
         if history is None:
             raise InputError("files", f"no disclosure of pilot {pilot}")
-    return disclosure_view(history, year)
+    return disclosure_view(history, year,
+                           options=AccountingOptions(accounting_basis, grid_factor))
 
 
 def monitor_for_report(inputs: Sequence[str], as_of: int | None = None,
@@ -98,7 +102,8 @@ def acceptance_jobs(cases: Sequence[tuple[str | Path, AcceptanceCase]], *,
             for path, case in cases]
 
 
-def disclosure_jobs(histories: Sequence[PilotHistory], years: Sequence[int] | None = None
+def disclosure_jobs(histories: Sequence[PilotHistory], years: Sequence[int] | None = None, *,
+                    accounting_basis: str = "location", grid_factor: str = "held"
                     ) -> list[NotebookJob]:
     """One public disclosure report job per pilot and disclosed year (stem ``disclosure``)."""
     jobs = []
@@ -110,7 +115,9 @@ def disclosure_jobs(histories: Sequence[PilotHistory], years: Sequence[int] | No
             jobs.append(NotebookJob(key=f"{history.id}-disclosure-{year}",
                                     notebook=DISCLOSURE_NOTEBOOK, stem="disclosure",
                                     parameters={"files": own, "pilot": history.id,
-                                                "year": year}))
+                                                "year": year,
+                                                "accounting_basis": accounting_basis,
+                                                "grid_factor": grid_factor}))
     return jobs
 
 

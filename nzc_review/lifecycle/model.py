@@ -40,6 +40,8 @@ over several files whose ``pilot`` blocks agree::
         energy: {electricity_mwh: …}
         profile: {population: …}
         indicators: {YQ-03: {value: 14.2}, YQ-18: {value: true}}
+        enterprises:                     # parks: 园区企业碳排放情况 (YQ-18), optional
+          - {name: 示例铝业有限公司, emissions_tco2: 96000, energy_tce: 41000}
 """
 
 from __future__ import annotations
@@ -60,7 +62,15 @@ from pydantic import (
 
 from nzc_review import limits
 from nzc_review.policy import catalog
-from nzc_review.policy.application import Energy, Profile, Quantity, SafeId, Tco2, finite_number
+from nzc_review.policy.application import (
+    Energy,
+    OtherFuel,
+    Profile,
+    Quantity,
+    SafeId,
+    Tco2,
+    finite_number,
+)
 
 ACCEPTANCE_FORMAT = "nzc-acceptance/1"
 DISCLOSURE_FORMAT = "nzc-disclosure/1"
@@ -180,14 +190,26 @@ class PilotInfo(_Model):
     first_year: Year | None = None
 
 
+class Enterprise(_Model):
+    """One enterprise of a park and its emissions of the year: the park table's core indicator
+    YQ-18 碳披露 asks the park to publish 园区企业碳排放情况 every year (附件1 表2)."""
+
+    name: str = Field(min_length=1)
+    emissions_tco2: Tco2
+    energy_tce: Quantity | None = None
+    note: str | None = None
+
+
 class DisclosureYear(_Model):
     """One year's disclosure: the accounted total, optional activity data and denominators,
-    indicator values, and when and where it was published."""
+    indicator values, a park's enterprises (``enterprises``), and when and where it was
+    published."""
 
     emissions_tco2: Tco2
     energy: Energy | None = None
     profile: Profile | None = None
     indicators: IndicatorValues = Field(default_factory=dict)
+    enterprises: list[Enterprise] = Field(default_factory=list)
     published_on: str | None = None
     published_at: str | None = None
     note: str | None = None
@@ -202,4 +224,4 @@ class Disclosure(_Model):
 
 
 MODELS = (Acceptance, ApplicationRef, ProjectOutcome, ReportedValue, PilotInfo, DisclosureYear,
-          Disclosure, Energy, Profile)
+          Disclosure, Enterprise, Energy, OtherFuel, Profile)

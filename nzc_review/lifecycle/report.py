@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from nzc_review.evaluation.accounting import FIELD_ZH
+from nzc_review.evaluation.accounting import source_zh
 from nzc_review.policy import catalog
 from nzc_review.present import evaluation_report as base_report
 from nzc_review.present.evaluation_report import SUMMARY_MIME
@@ -142,7 +142,28 @@ def acceptance_indicators(res) -> str:
         "核心指标实际值未达到参考值即一票否决。得分系数：达到参考值与承诺目标为1，仅达到参考值为"
         f"{res.rules['target_miss_credit']:g}，其余为0。</p>"
         + _table(["代码", "指标名称", "类型", "参考值", "承诺目标", "实际值", "对照参考值",
-                  "对照承诺目标", "系数", "说明"], rows))
+                  "对照承诺目标", "系数", "说明"], rows) + acceptance_innovative(res))
+
+
+def acceptance_innovative(res) -> str:
+    """创新指标 of the application at acceptance, a group of their own with the rule; empty
+    without any (:func:`nzc_review.lifecycle.acceptance.judge_innovative_achieved`)."""
+    from nzc_review.evaluation.innovative import INNOVATIVE_ZH
+    from nzc_review.lifecycle.acceptance import innovative_rule_zh
+
+    rows = [
+        f"<tr><td class='code'>{_e(r.code)}</td><td>{_e(r.name_zh)}</td>"
+        f"<td class='nowrap'>{_e(r.unit) or '—'}</td><td>{_e(r.direction_zh)}</td>"
+        f"<td class='num'>{_v(r.current)}</td><td class='num'>{_v(r.committed)}</td>"
+        f"<td class='num'>{_v(r.achieved)}</td><td>{_status(r.status)}</td>"
+        f"<td>{'佐证：' + _e(r.evidence) if r.evidence else ''}</td></tr>"
+        for r in getattr(res, "innovative", [])]
+    if not rows:
+        return ""
+    rule = innovative_rule_zh(res.rules.get("require_innovative_targets", False))
+    return (f"<h3 class='keep'>{INNOVATIVE_ZH}</h3><p class='note'>{_e(rule)}。</p>"
+            + _table(["代码", "指标名称", "单位", "方向", "申报现状值", "承诺目标", "实际值",
+                      "对照承诺目标", "说明"], rows))
 
 
 def acceptance_projects(res) -> str:
@@ -202,6 +223,7 @@ def acceptance_score(res) -> str:
     required = ["核心指标实际值全部达到参考值" if rules["require_core_met"] else None,
                 "重点项目全部按期完成" if rules["require_projects_done"] else None,
                 "核心指标达到申报承诺目标" if rules["require_core_targets"] else None,
+                "创新指标达到申报目标值" if rules.get("require_innovative_targets") else None,
                 f"综合得分不低于 {rules['threshold']:g} 分"]
     return _wrap(
         "<h2>五、评分</h2>" + _table(["评分项", "分值", "得分", "说明"], [rows])
@@ -246,7 +268,7 @@ def disclosure_sources(view) -> str:
     if not view.by_source_tco2:
         return _wrap("<h2>二、排放来自哪里</h2><p>本年度未公开能源消费明细，无法按来源分解。</p>")
     total = sum(view.by_source_tco2.values())
-    rows = [f"<tr><td>{_e(FIELD_ZH.get(k, k))}</td><td class='num'>{_n(v)}</td>"
+    rows = [f"<tr><td>{_e(source_zh(k))}</td><td class='num'>{_n(v)}</td>"
             f"<td class='num'>{v / total:.1%}</td></tr>"
             for k, v in sorted(view.by_source_tco2.items(), key=lambda kv: -kv[1])]
     note = ""
@@ -255,8 +277,31 @@ def disclosure_sources(view) -> str:
             if view.accounted_tco2 else None
         note = (f"<p class='note'>按公开的能源消费量核算为 {_n(view.accounted_tco2)} 吨"
                 f"（与披露总量相差 {_pct(diff)}）；能源消费总量 {_n(view.energy_tce)} 吨标准煤。</p>")
+    if view.sink_tco2:
+        method = f"，核算方法：{_e(view.sink_method)}" if view.sink_method else ""
+        note += (f"<p class='note'>碳汇（清除量）{_n(view.sink_tco2)} 吨二氧化碳{method}；单独列示，"
+                 "未从排放总量中扣除（本工具默认规则）。</p>")
     return _wrap("<h2>二、排放来自哪里</h2><p>用电、用气、用油等都会产生二氧化碳。下表按来源列出本年度排放：</p>"
                  + _table(["来源", "排放量（吨二氧化碳）", "占比"], rows) + note)
+
+
+def disclosure_enterprises(view) -> str:
+    """园区企业碳排放情况 (附件1 表2 YQ-18 碳披露: 每年定期对外公布园区企业碳排放情况): each enterprise
+    with its share of the park's total, largest first; empty when the park lists none."""
+    table = view.enterprises
+    if table is None:
+        return ""
+    rows = [f"<tr><td>{_e(r.name)}</td><td class='num'>{_n(r.emissions_tco2)}</td>"
+            f"<td class='num'>{_pct(r.share_pct, False)}</td><td class='num'>{_n(r.energy_tce)}</td>"
+            f"<td>{_e(r.note)}</td></tr>" for r in table.rows]
+    rows.append(f"<tr><th>合计（{len(table.rows)}家）</th><th class='num'>{_n(table.total_tco2)}</th>"
+                f"<th class='num'>{_pct(table.coverage_pct, False)}</th>"
+                f"<th class='num'>{_n(table.energy_tce)}</th><th></th></tr>")
+    notes = "".join(f"<p class='note blocking'>{_e(n)}</p>" for n in table.notes)
+    return _wrap("<h3>园区企业碳排放情况</h3><p>依据附件1 表2 YQ-18 碳披露（每年定期对外公布园区企业碳排放情况）；"
+                 "占比为占园区碳排放总量的比例。</p>"
+                 + _table(["企业", "碳排放量（吨二氧化碳）", "占园区总量", "综合能耗（吨标准煤）", "备注"],
+                          rows) + notes)
 
 
 def disclosure_trend(view) -> str:
@@ -287,7 +332,8 @@ def disclosure_indicators(view) -> str:
 
 
 def disclosure_notes(view) -> str:
-    defs = "".join(f"<li>{_e(d)}</li>" for d in view.accounting.definitions)
+    defs = "".join(f"<li>{_e(d)}</li>" for d in [*view.accounting.definitions,
+                                                 *getattr(view, "basis_notes", [])])
     extra = f"<p>{_e(view.note)}</p>" if view.note else ""
     return _wrap("<h3>说明</h3>" + extra + "<ul class='note'><li>碳排放总量由建设主体核算并公开；"
                  "排放来源分解按公开的能源消费量和排放因子计算。</li>" + defs + "</ul>")

@@ -54,6 +54,7 @@ def acceptance_view(console, res) -> None:
                       status_text(r.reference_status), status_text(r.target_status),
                       f"{r.credit:g}", style="bold" if r.type == "core" else None)
     console.print(table)
+    innovative_view(console, res)
     projects = Table(header_style="bold", title="重点项目")
     for header in ("项目", "计划完成", "实际完成", "状态", "预期减排", "实际减排", "兑现率"):
         projects.add_column(header, overflow="fold")
@@ -77,6 +78,27 @@ def acceptance_view(console, res) -> None:
     for r in res.reasons:
         console.print(Text(f"[{r.code}] {'否决：' if r.blocking else ''}{r.message}",
                            style="bold red" if r.blocking else "yellow"))
+
+
+def innovative_view(console, res) -> None:
+    """The application's innovative indicators (创新指标) at acceptance, apart; nothing without
+    any (rule: :func:`nzc_review.lifecycle.acceptance.judge_innovative_achieved`)."""
+    from nzc_review.evaluation.innovative import INNOVATIVE_ZH
+    from nzc_review.lifecycle.acceptance import innovative_rule_zh
+
+    if not res.innovative:
+        return
+    table = Table(header_style="bold", title=INNOVATIVE_ZH)
+    for header in ("代码", "指标名称", "单位", "方向", "申报现状值", "承诺目标", "实际值",
+                   "对照承诺目标", "说明"):
+        table.add_column(header, overflow="fold")
+    for r in res.innovative:
+        table.add_row(r.code, r.name_zh, r.unit or "—", r.direction_zh, format_value(r.current),
+                      format_value(r.committed), format_value(r.achieved),
+                      status_text(r.status), r.evidence or "")
+    console.print(table)
+    console.print(Text(innovative_rule_zh(res.rules["require_innovative_targets"]) + "。",
+                       style="dim"))
 
 
 def acceptance_summary(results: list, console) -> None:

@@ -16,13 +16,18 @@ rule allows):
 2. **Criterion floors** (optional, none by default). A criterion scored below its floor
    caps the grade (by default at 通过: a common rule of the form 单项得分低于…不得评为
    优秀).
-3. **Core indicators** (``core_gate`` from compliance, DESIGN.md contract 3): ``"fail"``
-   is a veto (一票否决): grade 未通过 and 不推荐 whatever the scores; ``"incomplete"``
-   allows at best 修改完善后推荐.
+3. **Core indicators** (``core_gate`` from compliance, DESIGN.md contract 3). The plan
+   labels rows 核心指标 (附件1 表1–表5) and sets no veto: the veto (一票否决) is the tool's
+   rule (本工具默认规则, ``veto`` of :mod:`nzc_review.evaluation.review_rules`). With
+   ``RecommendationRules.veto`` ``lower_verdict`` (default) ``"fail"`` gives grade 未通过
+   and 不推荐 whatever the scores; with ``flag_only`` it is a reason that caps nothing
+   (:attr:`Recommendation.veto_flag`); with ``off`` it is not applied. ``"incomplete"``
+   allows at best 修改完善后推荐 (本工具默认规则).
 4. **Revision requested** by the panel (optional): at best 修改完善后推荐.
 
 The grade maps to an outcome (优秀 and 通过 -> 推荐, 未通过 -> 不推荐 by default) and
-the outcome is then capped by rules 3 and 4.
+the outcome is then capped by rules 3 and 4. The result is the rules' suggestion: the
+panel's own recommendation (the consensus) decides.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from nzc_review.evaluation.verdict import origin_zh
 from nzc_review.mcda import checks
 from nzc_review.mcda.checks import McdaError
 
@@ -39,6 +45,7 @@ __all__ = [
     "DEFAULT_BANDS",
     "DEFAULT_RULES",
     "OUTCOMES",
+    "VETO_MODES",
     "Band",
     "Floor",
     "Outcome",
@@ -71,6 +78,8 @@ OUTCOMES: dict[str, Outcome] = {
 
 #: Values of ``core_gate`` (DESIGN.md, contract 3).
 CORE_GATES = ("pass", "incomplete", "fail")
+#: What the core-indicator veto does (``veto`` of the review rules): the default first.
+VETO_MODES = ("lower_verdict", "flag_only", "off")
 
 
 @dataclass(frozen=True)
@@ -118,14 +127,19 @@ class RecommendationRules:
         Per-criterion floors (none by default).
     min_score, max_score:
         Valid range of the total (0-100 by default).
+    veto:
+        What a failed core indicator does (:data:`VETO_MODES`; 本工具默认规则
+        ``lower_verdict``).
     """
 
     bands: tuple[Band, ...] = DEFAULT_BANDS
     floors: tuple[Floor, ...] = ()
     min_score: float = 0.0
     max_score: float = 100.0
+    veto: str = VETO_MODES[0]
 
     def __post_init__(self) -> None:
+        checks.one_of(self.veto, VETO_MODES, "veto", "veto mode")
         if not self.bands:
             raise McdaError("at least one grade band is needed", name="bands")
         codes = [b.code for b in self.bands]
@@ -195,7 +209,11 @@ class Recommendation:
     core_gate:
         The core-indicator gate it was computed with.
     vetoed:
-        True when a failed core indicator vetoed the application (一票否决).
+        True when a failed core indicator vetoed the application (一票否决 under the rule
+        ``lower_verdict``).
+    veto_flag:
+        True when a failed core indicator is shown as a veto flag: vetoed, or flagged only
+        (rule ``flag_only``).
     reasons:
         Every rule that applied, in order: band, floors, core gate, revision.
     """
@@ -209,6 +227,7 @@ class Recommendation:
     core_gate: str
     vetoed: bool
     reasons: tuple[Reason, ...] = field(default=())
+    veto_flag: bool = False
 
     @property
     def outcome_label_en(self) -> str:
@@ -300,12 +319,22 @@ def recommend(
                 )
             )
 
-    vetoed = core_gate == "fail"
+    flagged = core_gate == "fail" and rules.veto != "off"
+    vetoed = flagged and rules.veto == "lower_verdict"
+    origin = origin_zh(rules.veto == VETO_MODES[0])
     if vetoed:
         cap_grade(rules.bands[-1].code)
         reasons.append(
             Reason(
-                "core_indicator_veto", "核心指标目标值未达到参考值要求，实行一票否决，不予推荐。"
+                "core_indicator_veto",
+                f"核心指标目标值未达到参考值要求，按一票否决规则（{origin}）建议不予推荐。",
+            )
+        )
+    elif flagged:
+        reasons.append(
+            Reason(
+                "core_indicator_veto_flag",
+                f"核心指标目标值未达到参考值要求：一票否决仅作提示（{origin}），不改变推荐建议。",
             )
         )
 
@@ -340,4 +369,5 @@ def recommend(
         core_gate=core_gate,
         vetoed=vetoed,
         reasons=tuple(reasons),
+        veto_flag=flagged,
     )

@@ -105,7 +105,8 @@ class FigureRules:
     score_min, score_max:
         The range of a criterion score and of a total (session rules).
     recommendation:
-        The recommendation bands (session rule ``bands``) with the score range.
+        The recommendation bands (session rule ``bands``) with the score range and what the
+        core-indicator veto does (the session's review rules, ``veto``).
     outlier_z, outlier_min_sd, outlier_min_experts:
         The outlier rule (see :data:`DEFAULT_OUTLIER_Z`); ``outlier_min_sd`` is in score
         points on a 0–100 scale and scales with the session's score range.
@@ -161,8 +162,9 @@ class FigureRules:
     def from_dict(cls, rules: Mapping[str, Any]) -> FigureRules:
         """Rules from session-rule data or a kept rule (:meth:`to_dict`): ``trim``,
         ``score_min``, ``score_max``, ``bands``, ``outlier_*``, checked as session rules
-        (:class:`~nzc_review.store.rules.SessionRules`); other keys are ignored, missing ones
-        take the defaults.
+        (:class:`~nzc_review.store.rules.SessionRules`), and ``veto`` (a kept rule's veto mode,
+        :data:`~nzc_review.mcda.recommendation.VETO_MODES`); other keys are ignored, missing
+        ones take the defaults (a rule kept before the veto was configurable: the default).
 
         Raises
         ------
@@ -171,10 +173,18 @@ class FigureRules:
         """
         known = {k: v for k, v in rules.items() if k in _FIGURE_RULE_NAMES}
         try:
-            return cls.from_rules(SessionRules.from_dict(known))
+            made = cls.from_rules(SessionRules.from_dict(known))
         except InputError as exc:
             name, reason = exc.problems[0]
             raise FiguresError(reason, name=name or None) from None
+        if "veto" not in rules:
+            return made
+        from dataclasses import replace
+
+        try:
+            return replace(made, recommendation=replace(made.recommendation, veto=rules["veto"]))
+        except McdaError as exc:
+            raise FiguresError(exc.reason, name="veto", value=exc.value) from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON): what the finalized record keeps as "the rule that produced the
@@ -196,6 +206,7 @@ class FigureRules:
             "outlier_z": self.outlier_z,
             "outlier_min_sd": self.outlier_min_sd,
             "outlier_min_experts": self.outlier_min_experts,
+            "veto": self.recommendation.veto,
         }
 
     def bands_zh(self) -> str:

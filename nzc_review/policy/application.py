@@ -102,8 +102,49 @@ class Profile(_Model):
     industrial_value_added_10k_cny: Quantity | None = None
 
 
+#: The declared factors of an other fuel (其他燃料) and what each one is, for error messages.
+OTHER_FUEL_FACTORS: dict[str, str] = {
+    "tce_per_unit": "its standard-coal factor (折标准煤系数, tce per unit)",
+    "tco2_per_unit": "its CO2 emission factor (排放因子, tCO2 per unit; 0 for a biogenic fuel)",
+    "source": "the source of both factors (系数来源: a standard, a test report …)",
+}
+
+
+class OtherFuel(_Model):
+    """An other fuel (其他燃料) the tool ships no factor for, with the factors the applicant
+    declares: ``amount`` in ``unit`` (``t``, ``10^4 m3`` …), ``tce_per_unit`` (折标准煤系数) and
+    ``tco2_per_unit`` (排放因子; GB/T 32150-2015: 燃料燃烧排放 = 活动数据 × 排放因子) and their
+    ``source``. A missing factor or source is an error naming the field: a fuel is never counted
+    at a guessed factor (本工具默认规则)."""
+
+    name: str = Field(min_length=1)
+    amount: Quantity
+    unit: str = Field(min_length=1)
+    tce_per_unit: Quantity | None = None
+    tco2_per_unit: Quantity | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _declared(self) -> OtherFuel:
+        missing = [f"{field} is missing: the other fuel {self.name!r} needs {what}"
+                   for field, what in OTHER_FUEL_FACTORS.items()
+                   if getattr(self, field) is None or str(getattr(self, field)).strip() == ""]
+        if missing:
+            raise ValueError("; ".join(missing))
+        return self
+
+
 class Energy(_Model):
-    """Activity data of one year, for carbon accounting."""
+    """Activity data of one year, for carbon accounting (DESIGN.md contract 2 ``energy``).
+
+    Amounts per year: purchased electricity (``electricity_mwh``, green purchases
+    ``green_electricity_mwh`` included), on-site renewable electricity, fuels in their usual
+    units (coke 焦炭 and fuel oil 燃料油 in t), biomass (生物质) in tce at its measured calorific
+    value, other fuels with declared factors (``other_fuels``), purchased heat. Besides energy:
+    industrial process emissions (工业过程排放, the park condition “合理控制工业过程排放”, 二（二）)
+    and carbon sinks (碳汇, the region condition's 碳汇工程, 二（一）), tCO2 per year, each with the
+    method it was accounted by.
+    """
 
     electricity_mwh: Quantity | None = None
     green_electricity_mwh: Quantity | None = None
@@ -114,6 +155,33 @@ class Energy(_Model):
     diesel_t: Quantity | None = None
     lpg_t: Quantity | None = None
     purchased_heat_gj: Quantity | None = None
+    coke_t: Quantity | None = None
+    fuel_oil_t: Quantity | None = None
+    biomass_tce: Quantity | None = None
+    other_fuels: list[OtherFuel] = Field(default_factory=list)
+    process_emissions_tco2: Tco2 | None = None
+    process_method: str | None = None
+    carbon_sink_tco2: Tco2 | None = None
+    carbon_sink_method: str | None = None
+
+    @model_validator(mode="after")
+    def _methods_and_names(self) -> Energy:
+        for amount, method, what in (
+            ("process_emissions_tco2", "process_method", "process emissions (工业过程排放)"),
+            ("carbon_sink_tco2", "carbon_sink_method", "carbon sinks (碳汇)"),
+        ):
+            if getattr(self, amount) and not (getattr(self, method) or "").strip():
+                raise ValueError(
+                    f"{method} is missing: {amount} needs the method the {what} were accounted "
+                    "by (核算方法, e.g. a standard or guideline and its clause)")
+        seen: set[str] = set()
+        for i, fuel in enumerate(self.other_fuels):
+            name = fuel.name.strip()
+            if name in seen:
+                raise ValueError(f"other_fuels[{i}].name: the other fuel {name!r} is listed twice "
+                                 "in one year; give each fuel once")
+            seen.add(name)
+        return self
 
 
 #: The direction of an innovative indicator (创新指标): ``at_least`` (不低于现状, higher is

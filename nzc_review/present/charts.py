@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from nzc_review.evaluation.cost import CostResult  # noqa: E402
@@ -97,14 +98,21 @@ def macc_figure(costs: CostResult) -> Figure:
     """Marginal abatement cost curve: width = yearly reduction, height = cost per tCO2.
 
     Each bar carries its number only; the legend below names the projects with their cost,
-    so labels never overlap however narrow a bar is."""
+    so labels never overlap however narrow a bar is. Projects that reduce nothing on the run's
+    accounting basis (a green-power purchase under ``location``) are not on the curve; the
+    title names the basis and them (:mod:`nzc_review.evaluation.cost`)."""
+    from nzc_review.evaluation.basis import BASIS_ZH
+
     cjk_font()
     curve = costs.curve()
     rows = (len(curve) + 1) // 2
     fig, ax = plt.subplots(figsize=(8, 3.4 + 0.22 * rows), dpi=110)
+    left_out = [p.name for p in costs.projects if not p.counted]
     if not curve:
-        ax.text(0.5, 0.5, "重点项目缺少投资或减排量数据", ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(0.5, 0.5, "无可计算单位减排成本的重点项目"
+                + ("（未计入：" + "、".join(left_out) + "，本口径下不减少核算排放）" if left_out
+                   else "（缺少投资或减排量数据）"),
+                ha="center", va="center", transform=ax.transAxes, wrap=True)
         ax.set_axis_off()
         return fig
     x = 0.0
@@ -125,7 +133,11 @@ def macc_figure(costs: CostResult) -> Figure:
               bbox_to_anchor=(0.5, -0.16), frameon=False)
     ax.set_xlabel("累计年减排量（万吨CO2/年）")
     ax.set_ylabel("单位减排成本（元/吨CO2）")
-    ax.set_title(f"边际减排成本曲线（折现率 {costs.discount_rate:.0%}，年化投资）")
+    title = (f"边际减排成本曲线（{BASIS_ZH[costs.basis]}口径，折现率 {costs.discount_rate:.0%}，"
+             "年化投资）")
+    if left_out:
+        title += "\n未计入（本口径下不减少核算排放）：" + "、".join(left_out)
+    ax.set_title(title)
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     return fig
@@ -140,16 +152,20 @@ def emissions_figure(accounting) -> Figure:
         ax.text(0.5, 0.5, "未提供能源活动数据", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    labels = {"raw_coal_t": "原煤", "natural_gas_10k_m3": "天然气", "gasoline_t": "汽油",
-              "diesel_t": "柴油", "lpg_t": "液化石油气", "electricity_mwh": "外购电力",
-              "purchased_heat_gj": "外购热力"}
+    from nzc_review.evaluation.accounting import FIELD_ZH, source_zh
+
+    # every source of the accounting (fuels, other fuels by name, electricity, heat, process)
+    present = dict.fromkeys(k for y in years for k in accounting.years[y].by_source_tco2)
+    labels = {k: source_zh(k) for k in [*(k for k in FIELD_ZH if k in present),
+                                         *(k for k in present if k not in FIELD_ZH)]}
     bottom = [0.0] * len(years)
     palette = plt.get_cmap("tab10")
     for i, (key, label) in enumerate(labels.items()):
         values = [accounting.years[y].by_source_tco2.get(key, 0.0) / 1e4 for y in years]
         if not any(values):
             continue
-        ax.bar([str(y) for y in years], values, bottom=bottom, label=label, color=palette(i))
+        ax.bar([str(y) for y in years], values, bottom=bottom, label=label,
+               color=palette(i % 10))
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     declared = [accounting.years[y].declared_tco2 for y in years]
     if any(d is not None for d in declared):
@@ -163,12 +179,25 @@ def emissions_figure(accounting) -> Figure:
     return fig
 
 
+def _laid_out(fig: Figure) -> Figure:
+    """``fig`` without the placeholder layout engine ``tight_layout`` leaves on it.
+
+    With any layout engine set, ``savefig`` lays the whole figure out in a draw of its own
+    before the real draw (matplotlib ≥ 3.6, ``FigureCanvasBase.print_figure``): every text is
+    measured twice. The placeholder does nothing in that draw — the layout was applied by
+    ``tight_layout`` already — so it is dropped, and the figure is drawn once; the image is
+    the same, pixel for pixel."""
+    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
+        fig.set_layout_engine(None)
+    return fig
+
+
 def png_bytes(fig: Figure) -> bytes:
     """``fig`` as PNG bytes (and close it): for notebooks, whatever their matplotlib backend."""
     import io
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    _laid_out(fig).savefig(buffer, format="png")
     plt.close(fig)
     return buffer.getvalue()
 
@@ -177,6 +206,6 @@ def save_png(fig: Figure, path: str | Path) -> Path:
     """Save ``fig`` as PNG (creating the folder) and close it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
+    _laid_out(fig).savefig(path, format="png")
     plt.close(fig)
     return path

@@ -11,7 +11,8 @@ import datetime as _dt
 import math
 from html import escape
 
-from nzc_review.evaluation.compliance import GATE_ZH, STATUS_ZH
+from nzc_review.evaluation.accounting import FIELD_ZH, source_zh
+from nzc_review.evaluation.compliance import STATUS_ZH
 from nzc_review.evaluation.remarks import draft_remarks
 from nzc_review.policy import catalog
 from nzc_review.present.compliance_rows import Note, indicator_row
@@ -94,12 +95,18 @@ def title_block(ev, evaluated_on: _dt.date | None = None) -> str:
 
 
 def verdict_block(ev) -> str:
+    from nzc_review.evaluation.review_rules import gate_zh
+    from nzc_review.evaluation.verdict import LEVELS_RULE_ZH
+
     fc = ev.forecast
-    reasons = "".join(f"<li>[{_e(r.rule)}] {_e(r.level)}：{_e(r.text)}</li>"
-                      for r in ev.verdict.reasons) or "<li>未发现影响可行性的问题。</li>"
+    reasons = "".join(
+        f"<li>[{_e(r.rule)}] {_e(r.level)}：{_e(r.text)}"
+        + (f"<span class='note'>（{_e(r.source)}）</span>" if r.source else "") + "</li>"
+        for r in [*ev.verdict.reasons, *ev.verdict.flags]) or "<li>未发现影响可行性的问题。</li>"
     p = fc.probability_meets_target
+    gate = gate_zh(ev.core_gate, ev.rules.veto)
     figures = [
-        ("核心指标门槛", f"<span class='gate-{ev.core_gate}'>{GATE_ZH[ev.core_gate]}</span>"),
+        ("核心指标门槛", f"<span class='gate-{ev.core_gate}'>{_e(gate)}</span>"),
         ("遴选条件", {"eligible": "符合", "not_eligible": "不符合", "unconfirmed": "待确认"}[
             ev.eligibility.status]),
         ("材料完整性", "完整" if ev.completeness.status == "complete"
@@ -115,7 +122,9 @@ def verdict_block(ev) -> str:
     notes = (f"<h3 class='keep'>合理性提示（需专家核实，不改变结论）</h3><ul>{notes}</ul>"
              if notes else "")
     return _wrap(f"<h2 class='keep'>一、评估结论</h2><div class='banner {ev.verdict.code}'>建设可行性：{_e(ev.verdict.level)}"
-                 f"</div><table>{cells}</table><ul>{reasons}</ul>{notes}")
+                 f"</div><table>{cells}</table><ul>{reasons}</ul>"
+                 f"<p class='note'>{_e(LEVELS_RULE_ZH)}；{_e(ev.rules.veto.describe_zh())}。</p>"
+                 f"{notes}")
 
 
 #: How the report words the notes of an indicator row (:mod:`nzc_review.present.compliance_rows`);
@@ -139,6 +148,9 @@ def _basis_line(fc) -> str:
 
 
 def compliance_table(ev) -> str:
+    from nzc_review.evaluation.remarks import indicator_table_zh
+    from nzc_review.evaluation.review_rules import gate_zh
+
     head = ("代码", "一级指标", "指标名称", "参考值", "类型", "现状值", "现状", "目标值", "目标", "说明")
     rows = []
     for r in map(indicator_row, ev.compliance.indicators):
@@ -160,8 +172,9 @@ def compliance_table(ev) -> str:
     header = "".join(f"<th>{h}</th>" for h in head)
     return _wrap(
         "<h2>二、指标达标情况</h2>"
-        f"<p>核心指标门槛：<b class='gate-{ev.core_gate}'>{GATE_ZH[ev.core_gate]}</b>。"
-        "核心指标目标未达到参考值即一票否决；加粗行为核心指标。</p>"
+        f"<p>核心指标门槛：<b class='gate-{ev.core_gate}'>{_e(gate_zh(ev.core_gate, ev.rules.veto))}"
+        f"</b>。加粗行为核心指标（{_e(indicator_table_zh(ev.pilot_type))} 指标类型）；"
+        f"{_e(ev.rules.veto.describe_zh())}。</p>"
         f"<table><thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         "<table><thead><tr><th>一级指标</th><th>指标数</th><th>核心指标</th><th>目标达标</th>"
         f"<th>目标未达标</th><th>缺失或需核定</th></tr></thead><tbody>{cats}</tbody></table>"
@@ -215,9 +228,22 @@ def eligibility_completeness(ev) -> str:
         f"<tbody>{sections}</tbody></table>" + (f"<ul>{warnings}</ul>" if warnings else ""))
 
 
-SOURCE_ZH = {"raw_coal_t": "原煤", "natural_gas_10k_m3": "天然气", "gasoline_t": "汽油",
-             "diesel_t": "柴油", "lpg_t": "液化石油气", "electricity_mwh": "外购电力",
-             "purchased_heat_gj": "外购热力", "residual_electricity": "外购电力（扣除绿电后）"}
+#: Sources of the accounting table, in order (:data:`nzc_review.evaluation.accounting.FIELD_ZH`);
+#: other fuels are named by their own name (:func:`~nzc_review.evaluation.accounting.source_zh`).
+SOURCE_ZH = FIELD_ZH
+
+
+def _sink_lines(acc, years: list[int], line) -> str:
+    """The total on the location basis, and carbon sinks on a line of their own: beside the
+    total (本工具默认规则) or netted from it when the review rules say so."""
+    if not any(acc.years[y].sink_tco2 for y in years):
+        return line("碳排放总量（基于位置）", "total_tco2")
+    if acc.net_sinks:
+        return (line("碳排放总量（基于位置，扣除碳汇前）", "gross_tco2")
+                + line("碳汇（清除量，按评审规则扣除）", "sink_tco2")
+                + line("碳排放总量（基于位置，已扣除碳汇）", "total_tco2"))
+    return (line("碳排放总量（基于位置）", "total_tco2")
+            + line("碳汇（清除量，单列，未从总量扣除）", "sink_tco2"))
 
 
 def accounting_table(ev) -> str:
@@ -226,9 +252,10 @@ def accounting_table(ev) -> str:
         return _wrap("<h2>四、碳排放核算</h2><p>申报材料未提供能源活动数据，无法复核碳排放核算。</p>")
     years = list(acc.years)
     head = "".join(f"<th>{y}年</th>" for y in years)
-    sources = [s for s in SOURCE_ZH if any(s in acc.years[y].by_source_tco2 for y in years)]
+    present = dict.fromkeys(s for y in years for s in acc.years[y].by_source_tco2)
+    sources = [s for s in SOURCE_ZH if s in present] + [s for s in present if s not in SOURCE_ZH]
     body = "".join(
-        f"<tr><td>{SOURCE_ZH[s]}</td>"
+        f"<tr><td>{_e(source_zh(s))}</td>"
         + "".join(f"<td class='num'>{_n(acc.years[y].by_source_tco2.get(s))}</td>" for y in years)
         + "</tr>" for s in sources)
 
@@ -238,7 +265,7 @@ def accounting_table(ev) -> str:
             + "</tr>")
 
     body += (line("直接排放", "direct_tco2") + line("间接排放", "indirect_tco2")
-             + line("碳排放总量（基于位置）", "total_tco2")
+             + _sink_lines(acc, years, line)
              + line("扣除绿电后的排放", "total_green_deducted_tco2")
              + line(f"基于位置·按{ev.base_year}年电网因子（同口径）", "total_held_tco2")
              + line(f"扣除绿电·按{ev.base_year}年电网因子（同口径）",
@@ -253,7 +280,7 @@ def accounting_table(ev) -> str:
         for u in acc.years[y].factors:
             factors[(u.key, u.scope, u.year)] = u
     frows = "".join(
-        f"<tr><td class='nowrap'>{_e(SOURCE_ZH.get(u.field, u.field))}</td>"
+        f"<tr><td class='nowrap'>{_e(source_zh(u.field))}</td>"
         f"<td>{u.value:g} {_e(u.unit)}</td>"
         f"<td>{_e(u.scope)} {u.year}</td><td>{_e(u.source)}"
         f"{'' if u.verified else '（未与原文核对）'}</td></tr>" for u in factors.values())
@@ -305,14 +332,26 @@ def projects_table(ev) -> str:
             f"<td>{_e(p.get('owner'))}</td><td class='nowrap'>{period}</td>"
             f"<td class='num'>{_n(p.get('expected_reduction_tco2_per_year'))}</td>"
             f"<td class='num'>{_n(p.get('investment_10k_cny'))}</td>"
-            f"<td class='num'>{_n(c.cost_cny_per_tco2) if c and c.note is None else _e(c.note if c else '')}</td></tr>")
+            f"<td class='num'>{_cost(c)}</td></tr>")
     return _wrap(
         "<h2>六、重点项目与减排成本</h2>"
         "<table><thead><tr><th>名称</th><th>建设内容</th><th>实施计划</th><th>建设主体</th><th>建设周期</th>"
         "<th>预期减排（tCO2/年）</th><th>投资（万元）</th><th>单位减排成本（元/tCO2）</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
         f"<p class='note'>单位减排成本 = 投资 × 资本回收系数（折现率 {ev.costs.discount_rate:.0%}）÷ "
-        "年减排量；未计节能收益，为毛成本。</p>")
+        "年减排量；未计节能收益，为毛成本。基于位置口径下绿电交易/绿证项目不减少核算排放，"
+        "无单位减排成本，不计入减排成本曲线。</p>")
+
+
+def _cost(c) -> str:
+    """A project's cost per tonne, or "—" with the reason there is none (never 0 for a project
+    that reduces nothing on the run's basis, :mod:`nzc_review.evaluation.cost`)."""
+    if c is None:
+        return "—"
+    if c.note is None:
+        return _n(c.cost_cny_per_tco2)
+    return (f"—<br><span class='note' style='white-space:normal;display:block;text-align:left'>"
+            f"{_e(c.note)}</span>")
 
 
 def remarks_block(ev) -> str:
@@ -347,17 +386,29 @@ def evaluate_for_report(
     seed: int = 20231228,
     factors: str | None = None,
     electricity_scope: str | None = None,
-    accounting_basis: str = "location",
-    grid_factor: str = "held",
+    accounting_basis: str | None = None,
+    grid_factor: str | None = None,
+    rules: str | None = None,
 ):
-    """Load and evaluate an application file with the notebook's parameters."""
+    """Load and evaluate an application file with the notebook's parameters: ``rules`` is a
+    review-rules file (:mod:`nzc_review.evaluation.review_rules`; the shipped defaults when
+    ``None``), whose basis and grid factor a given ``accounting_basis`` or ``grid_factor``
+    overrides."""
     from nzc_review.evaluation.pipeline import evaluate_application, evaluation_options
     from nzc_review.intake import load_application
 
     options = evaluation_options(draws=draws, seed=seed, factors=factors,
                                  electricity_scope=electricity_scope,
-                                 accounting_basis=accounting_basis, grid_factor=grid_factor)
+                                 accounting_basis=accounting_basis, grid_factor=grid_factor,
+                                 rules=rules)
     return evaluate_application(load_application(application), options)
+
+
+def _gate_zh(ev) -> str:
+    """The core gate in words under the evaluation's veto rule (``不通过（一票否决）`` …)."""
+    from nzc_review.evaluation.review_rules import gate_zh
+
+    return gate_zh(ev.core_gate, ev.rules.veto)
 
 
 #: Mimetype of the key-figures bundle a report notebook hands to the batch runner.
@@ -372,6 +423,7 @@ def summary_bundle(ev) -> dict:
         SUMMARY_MIME: {
             "id": ev.id,
             "core_gate": ev.core_gate,
+            "core_gate_zh": _gate_zh(ev),
             "verdict": ev.verdict.level,
             "projected_reduction_pct": fc.projected_reduction_pct,
             "required_reduction_pct": fc.required_reduction_pct,

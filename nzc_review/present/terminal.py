@@ -91,7 +91,9 @@ NOTE_ZH: dict[Note, str] = {
 }
 
 
-def compliance_view(console, report: ComplianceReport) -> None:
+def compliance_view(console, report: ComplianceReport, *, show_basis: bool = True) -> None:
+    """The compliance table of one application, its innovative indicators apart (创新指标), and
+    the accounting basis of the computed values (``show_basis``)."""
     title = Text.assemble(
         (f"{report.id}  {report.name}", "bold"),
         f"  [{catalog.PILOT_TYPE_ZH[report.pilot_type]}]  基准年 {report.base_year}",
@@ -100,6 +102,8 @@ def compliance_view(console, report: ComplianceReport) -> None:
     )
     console.print()
     console.print(title)
+    if show_basis and report.basis_zh:
+        console.print(f"核算口径：{report.basis_zh}（由排放数据计算的现状值按此口径）")
     table = Table(show_lines=False, header_style="bold")
     for header in ("代码", "一级指标", "指标名称", "参考值", "类型", "现状值", "现状", "目标值",
                    "目标", "说明"):
@@ -119,6 +123,7 @@ def compliance_view(console, report: ComplianceReport) -> None:
             style="bold" if r.core else None,
         )
     console.print(table)
+    innovative_view(console, report)
     if report.failed_core:
         console.print(Text("核心指标目标未达标（一票否决）：" + "、".join(report.failed_core),
                            style="bold red"))
@@ -130,6 +135,33 @@ def compliance_view(console, report: ComplianceReport) -> None:
         console.print("目标严于参考值：" + "、".join(report.stricter))
     for warning in report.warnings:
         console.print(Text("注意：" + warning, style="yellow"))
+
+
+#: The columns of the innovative-indicator table, as in the evaluation report
+#: (:func:`nzc_review.present.evaluation_report.innovative_table`).
+INNOVATIVE_HEADERS = ("代码", "指标名称", "单位", "方向", "现状值", "现状", "目标值", "目标", "说明")
+
+
+def innovative_view(console, report: ComplianceReport) -> None:
+    """创新指标 (附件2 三) in a table of their own, judged by their direction; nothing without
+    any (rule: :mod:`nzc_review.evaluation.innovative`, 本工具默认规则)."""
+    from nzc_review.evaluation.innovative import INNOVATIVE_RULE_ZH, INNOVATIVE_ZH
+
+    if not report.innovative:
+        return
+    table = Table(title=INNOVATIVE_ZH, header_style="bold")
+    for header in INNOVATIVE_HEADERS:
+        table.add_column(header, overflow="fold")
+    for r in report.innovative:
+        notes = ["目标优于现状" if r.improves else "", r.evidence or ""]
+        table.add_row(
+            r.code, r.name_zh, r.unit or "—", r.direction_zh, format_value(r.current),
+            Text("—") if r.current_status is None else status_text(r.current_status),
+            format_value(r.target), status_text(r.target_status),
+            "；".join(n for n in notes if n),
+        )
+    console.print(table)
+    console.print(Text(INNOVATIVE_RULE_ZH + "。", style="dim"))
 
 
 def compliance_summary(results: list, console) -> None:
@@ -165,7 +197,7 @@ _num = number_text
 
 def evaluation_view(console, ev) -> None:
     """Everything ``nzc-review evaluate`` prints for one application."""
-    compliance_view(console, ev.compliance)
+    compliance_view(console, ev.compliance, show_basis=False)
     console.print(Text.assemble("可行性结论：", (f" {ev.verdict.level} ", VERDICT_STYLE[ev.verdict.code])))
     for reason in ev.verdict.reasons:
         console.print(f"  [{reason.rule}] {reason.level}：{reason.text}")
@@ -242,9 +274,10 @@ def evaluation_view(console, ev) -> None:
     table = Table(title="重点项目成本有效性", header_style="bold")
     for header in ("项目", "投资（万元）", "年减排（tCO2）", "寿命（年）", "单位减排成本（元/tCO2）"):
         table.add_column(header, justify="right")
+    table.add_column("说明", overflow="fold")
     for p in ev.costs.projects:
         table.add_row(p.name, _num(p.investment_10k_cny), _num(p.reduction_tco2_per_year),
-                      str(p.lifetime_years), _num(p.cost_cny_per_tco2) if p.note is None else p.note)
+                      str(p.lifetime_years), _num(p.cost_cny_per_tco2), p.note or "")
     console.print(table)
 
 

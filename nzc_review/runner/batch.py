@@ -3,10 +3,11 @@ a summary workbook and page.
 
 Each application runs ``notebooks/evaluate_application.ipynb`` through papermill with the
 application as a parameter (:mod:`nzc_review.runner.jobs`: warm kernels, in-process HTML,
-one Chromium for the PDFs). Invalid files and duplicate ids are caught before any notebook
-runs. A broken application never stops the others: its reason is recorded in the summary.
-Every output file is written atomically, inside the output folder, and replaces only what the
-tool wrote before (:mod:`nzc_review.files.safe_paths`).
+PDFs printed in the reused tabs of one Chromium); the kernels start before the files are
+read. Invalid files and duplicate ids are caught before any notebook runs. A broken
+application never stops the others: its reason is recorded in the summary. Every output file
+is written atomically, inside the output folder, and replaces only what the tool wrote before
+(:mod:`nzc_review.files.safe_paths`). :meth:`BatchReport.profile` says where the time went.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
+from typing import TextIO
 
 from nzc_review.errors import InputError, NzcError
 from nzc_review.files.discover import discover
@@ -28,7 +30,8 @@ from nzc_review.files.safe_paths import (
 )
 from nzc_review.intake import load_application, supported_suffixes
 from nzc_review.policy.application import Application
-from nzc_review.runner.jobs import NotebookJob, run_notebook_jobs
+from nzc_review.runner.jobs import STAGES, NotebookJob, run_notebook_jobs, start_pool
+from nzc_review.runner.kernels import KernelPool
 from nzc_review.runner.render import NOTEBOOKS_DIR
 
 NOTEBOOK = NOTEBOOKS_DIR / "evaluate_application.ipynb"
@@ -46,11 +49,14 @@ class BatchOptions:
     seed: int = 20231228
     factors: str | None = None
     electricity_scope: str | None = None
-    accounting_basis: str = "location"
-    grid_factor: str = "held"
+    #: ``None``: the review rules' basis and grid factor (default location, held).
+    accounting_basis: str | None = None
+    grid_factor: str | None = None
+    #: A review-rules file (:mod:`nzc_review.evaluation.review_rules`); ``None``: the defaults.
+    rules: str | None = None
     evaluated_on: str | None = None
     notebook: Path = NOTEBOOK
-    progress: bool = True
+    progress: bool | TextIO = True
 
 
 @dataclass
@@ -62,12 +68,24 @@ class AppResult:
     status: str = "pending"  # ok | failed | skipped
     reason: str | None = None
     core_gate: str | None = None
+    #: The core gate in words under the run's veto rule (the review rules)
+    core_gate_zh: str | None = None
     verdict: str | None = None
     projected_reduction_pct: float | None = None
     required_reduction_pct: float | None = None
     probability_meets_target: float | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float | None = None
+    #: seconds per report stage (:data:`nzc_review.runner.jobs.STAGES`)
+    stages: dict[str, float] = field(default_factory=dict)
+    #: resident memory of the kernel that ran the report, just after it ran (MB)
+    kernel_mb: float | None = None
+
+
+#: Stages of a batch (seconds, :meth:`BatchReport.profile`): reading and validating the files,
+#: the report stages of every application (:data:`nzc_review.runner.jobs.STAGES`, summed over
+#: the applications, which run ``workers`` at once), and writing the summary files.
+BATCH_STAGES = ("intake", *STAGES, "summary")
 
 
 @dataclass
@@ -75,13 +93,27 @@ class BatchReport:
     out_dir: str
     results: list[AppResult]
     seconds: float
+    #: seconds of the batch's own stages: ``intake`` and ``summary``
+    stages: dict[str, float] = field(default_factory=dict)
+    #: kernels started for the batch (one per worker and a spare, and each replacement)
+    kernels_started: int = 0
 
     @property
     def failed(self) -> list[AppResult]:
         return [r for r in self.results if r.status == "failed"]
 
+    def profile(self) -> dict[str, float]:
+        """Where the time went (:data:`BATCH_STAGES`): the batch's own stages and each report
+        stage summed over the applications."""
+        total = {stage: self.stages.get(stage, 0.0) for stage in BATCH_STAGES}
+        for result in self.results:
+            for stage, seconds in result.stages.items():
+                total[stage] = total.get(stage, 0.0) + seconds
+        return total
+
     def to_dict(self) -> dict:
-        return {"out_dir": self.out_dir, "seconds": self.seconds,
+        return {"out_dir": self.out_dir, "seconds": self.seconds, "stages": self.stages,
+                "profile": self.profile(), "kernels_started": self.kernels_started,
                 "results": [asdict(r) for r in self.results]}
 
 
@@ -160,6 +192,27 @@ def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
     out = prepare_out_dir(options.out_dir)
     check_output_files(out, SUMMARY_FILES)
     options = BatchOptions(**{**options.__dict__, "out_dir": out})
+    # the kernels start now, in the background, while the files are read
+    pool = start_pool(min(options.workers, len(paths)), out)
+    try:
+        results, stages = _run(paths, options, out, pool)
+    finally:
+        pool.close()
+    report = BatchReport(out_dir=str(out), results=results,
+                         seconds=time.perf_counter() - started, stages=stages,
+                         kernels_started=pool.started)
+    summary_started = time.perf_counter()
+    write_summary(report, options)
+    report.stages["summary"] = time.perf_counter() - summary_started
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run(paths: list[Path], options: BatchOptions, out: Path, pool: KernelPool
+         ) -> tuple[list[AppResult], dict[str, float]]:
+    """Read every file, then run the notebooks of those that can run; the results in the
+    order of ``paths`` and the seconds spent reading (``intake``)."""
+    intake_started = time.perf_counter()
     results: list[AppResult] = []
     loaded: list[tuple[Path, AppResult, Application]] = []
     for path in paths:
@@ -169,6 +222,7 @@ def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
         if app is not None:
             loaded.append((path, result, app))
     runnable = resolve_duplicates(loaded)
+    stages = {"intake": time.perf_counter() - intake_started}
     if runnable:
         jobs = [NotebookJob(key=result.id, notebook=options.notebook, stem="evaluation",
                             parameters={"application": str(path.resolve()),
@@ -177,20 +231,20 @@ def run_batch(inputs: list[str | Path], options: BatchOptions) -> BatchReport:
                                         "electricity_scope": options.electricity_scope,
                                         "accounting_basis": options.accounting_basis,
                                         "grid_factor": options.grid_factor,
+                                        "rules": options.rules,
                                         "evaluated_on": options.evaluated_on})
                 for path, result in runnable]
         done = run_notebook_jobs(jobs, out, workers=options.workers, pdf=options.pdf,
-                                 timeout=options.timeout, progress=options.progress, desc="评估")
+                                 timeout=options.timeout, progress=options.progress, desc="评估",
+                                 pool=pool)
         for (_, result), job_result in zip(runnable, done, strict=True):
             result.status, result.reason = job_result.status, job_result.reason
             result.outputs, result.seconds = job_result.outputs, job_result.seconds
-            for key in ("core_gate", "verdict", "projected_reduction_pct",
+            result.stages, result.kernel_mb = job_result.stages, job_result.kernel_mb
+            for key in ("core_gate", "core_gate_zh", "verdict", "projected_reduction_pct",
                         "required_reduction_pct", "probability_meets_target"):
                 setattr(result, key, job_result.summary.get(key))
-    report = BatchReport(out_dir=str(out), results=results,
-                         seconds=time.perf_counter() - started)
-    write_summary(report, options)
-    return report
+    return results, stages
 
 
 # --- summary ---------------------------------------------------------------------------------
@@ -209,7 +263,7 @@ TYPE_ZH = {"region": "区域", "park": "园区", "community": "社区", "campus"
 
 def _row(r: AppResult) -> list:
     return [Path(r.source).name, r.id or "", r.name or "", TYPE_ZH.get(r.pilot_type, ""),
-            {"ok": "成功", "failed": "失败", "skipped": "跳过"}.get(r.status, r.status), GATE_ZH.get(r.core_gate, ""), r.verdict or "",
+            {"ok": "成功", "failed": "失败", "skipped": "跳过"}.get(r.status, r.status), r.core_gate_zh or GATE_ZH.get(r.core_gate, ""), r.verdict or "",
             None if r.projected_reduction_pct is None else round(r.projected_reduction_pct, 1),
             r.required_reduction_pct, r.probability_meets_target,
             r.outputs.get("html", ""), r.outputs.get("pdf", ""), r.reason or ""]

@@ -8,8 +8,12 @@ written to a temporary file and renamed, so a failed print leaves nothing behind
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import contextlib
 import os
 import shutil
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from nzc_review.errors import NzcError
@@ -29,6 +33,11 @@ FOOTER = (
     'font-family:\'Noto Sans CJK SC\',sans-serif">第 <span class="pageNumber"></span> 页 / 共 '
     '<span class="totalPages"></span> 页</div>'
 )
+
+
+#: Reports a tab prints before it is replaced by a fresh one (本工具默认规则): keeps the
+#: renderers' memory flat over long batches at the cost of one font load per 50 reports.
+TAB_USES = 50
 
 
 class PdfError(NzcError):
@@ -117,27 +126,57 @@ class PdfPrinter:
         return pdf_path
 
 
-class PdfService:
-    """Chromium printing in a background thread, several pages at once.
+@dataclass(frozen=True)
+class Printed:
+    """A printed report: the PDF and the seconds its tab spent on it (loading and printing,
+    not waiting for a free tab)."""
 
-    ``submit(html, pdf)`` returns a :class:`concurrent.futures.Future`; up to ``concurrency``
-    reports are printed at the same time by one browser (Playwright's async API on an event
-    loop of its own).
+    path: Path
+    seconds: float
+
+
+class PdfService:
+    """Chromium printing in a background thread, in ``concurrency`` tabs of one browser.
+
+    ``submit(html, pdf)`` returns a :class:`concurrent.futures.Future` of :class:`Printed`.
+    The browser is started once; its tabs (pages of one browser context) are kept open and
+    reused, report after report, so each renderer loads the CJK fonts once rather than once
+    per report. A tab holds one report at a time: it is taken from the idle tabs, navigated
+    to the report, printed, and only then handed to the next report. A tab whose load or
+    print failed, or timed out, is closed and replaced by a fresh one; a tab is also replaced
+    after ``tab_uses`` reports, which keeps the renderers' memory flat over long batches
+    (本工具默认规则). Playwright's async API runs on an event loop of its own.
     """
 
     def __init__(self, concurrency: int = 2, executable: str | None = None,
-                 timeout_ms: int = 60_000):
+                 timeout_ms: int = 60_000, tab_uses: int = TAB_USES, wait: bool = True):
+        """Start the browser; with ``wait=False`` return at once and let :meth:`wait_ready`
+        wait (the caller does other work while Chromium starts).
+
+        Raises
+        ------
+        PdfError
+            Chromium is missing or could not start (with ``wait=False``: from
+            :meth:`wait_ready`).
+        """
         import asyncio
         import threading
 
         self.executable = executable or chromium_path()
         self.timeout_ms = timeout_ms
+        self.tab_uses = max(1, tab_uses)
+        self._concurrency = max(1, concurrency)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="pdf", daemon=True)
-        self._concurrency = max(1, concurrency)
         self._thread.start()
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait until the browser has started; :class:`PdfError` (and the service closed) if
+        it could not."""
         self._ready.wait()
         if self._error is not None:
             self.close()
@@ -160,37 +199,73 @@ class PdfService:
 
         from playwright.async_api import async_playwright
 
-        self._semaphore = asyncio.Semaphore(self._concurrency)
         self._playwright = await async_playwright().start()
         self._browser = await self._playwright.chromium.launch(
             executable_path=self.executable, args=CHROMIUM_ARGS
         )
+        self._context = await self._browser.new_context()
+        # idle tabs; ``None`` stands for a tab not opened yet (opened on first use)
+        self._idle: asyncio.Queue = asyncio.Queue()
+        for _ in range(self._concurrency):
+            self._idle.put_nowait(None)
+        self._uses: dict = {}
+        self.opened = 0  # tabs opened so far (one per slot, plus replacements)
 
-    async def _print(self, html_path: Path, pdf_path: Path) -> Path:
+    async def _new_tab(self):
+        page = await self._context.new_page()
+        await page.emulate_media(media="print")
+        self._uses[page] = 0
+        self.opened += 1
+        return page
+
+    async def _retire(self, page) -> None:
+        self._uses.pop(page, None)
+        with contextlib.suppress(Exception):
+            await page.close()
+
+    async def _print_in(self, page, html_path: Path, tmp: Path) -> None:
+        await page.goto(Path(html_path).resolve().as_uri(), wait_until="load",
+                        timeout=self.timeout_ms)
+        await page.pdf(path=str(tmp), format="A4", print_background=True,
+                       display_header_footer=True, header_template="<span></span>",
+                       footer_template=FOOTER,
+                       margin={"top": "16mm", "bottom": "18mm", "left": "14mm",
+                               "right": "14mm"})
+
+    async def _print(self, html_path: Path, pdf_path: Path) -> Printed:
+        import asyncio
+
         from playwright.async_api import Error
 
         tmp = pdf_path.with_name(f".{pdf_path.name}.tmp")
-        async with self._semaphore:
-            page = await self._browser.new_page()
+        page = await self._idle.get()
+        healthy = False
+        try:
+            if page is None:
+                page = await self._new_tab()
+            started = time.perf_counter()
             try:
-                await page.goto(Path(html_path).resolve().as_uri(), wait_until="load",
-                                timeout=self.timeout_ms)
-                await page.emulate_media(media="print")
-                await page.pdf(path=str(tmp), format="A4", print_background=True,
-                               display_header_footer=True, header_template="<span></span>",
-                               footer_template=FOOTER,
-                               margin={"top": "16mm", "bottom": "18mm", "left": "14mm",
-                                       "right": "14mm"})
-                tmp.replace(pdf_path)
-            except Error as exc:
+                await asyncio.wait_for(self._print_in(page, html_path, tmp),
+                                       timeout=self.timeout_ms / 1000)
+            except TimeoutError:
+                raise PdfError(f"{html_path}: printing to PDF timed out "
+                               f"({self.timeout_ms / 1000:g} s)") from None
+            tmp.replace(pdf_path)
+            healthy = True
+            self._uses[page] += 1
+            return Printed(pdf_path, time.perf_counter() - started)
+        except Error as exc:
+            raise PdfError(f"{html_path}: printing to PDF failed: {exc.message}") from None
+        finally:
+            if not healthy:
                 tmp.unlink(missing_ok=True)
-                raise PdfError(f"{html_path}: printing to PDF failed: {exc.message}") from None
-            finally:
-                await page.close()
-        return pdf_path
+            if page is not None and (not healthy or self._uses.get(page, 0) >= self.tab_uses):
+                await self._retire(page)
+                page = None
+            self._idle.put_nowait(page)
 
-    def submit(self, html_path: Path, pdf_path: Path):
-        """Print in the background; a Future of the PDF path."""
+    def submit(self, html_path: Path, pdf_path: Path) -> cf.Future:
+        """Print in the background; a Future of :class:`Printed`."""
         import asyncio
 
         return asyncio.run_coroutine_threadsafe(self._print(html_path, pdf_path), self._loop)

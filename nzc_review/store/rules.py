@@ -4,8 +4,9 @@ A session keeps its rules as plain JSON (``session.rules_json``, the form writte
 and audited); :class:`SessionRules` is that data checked and typed, for every reader: the store,
 the panels, the panel's figures, reports and exports. Its field defaults are the defaults of a
 new session (:func:`default_rules` is them in stored form); a rule missing from a stored
-session takes its default, except ``chair_scores`` (:data:`LEGACY_CHAIR_SCORES`). The checks
-are :func:`nzc_review.store.validate.check_rules`.
+session takes its default, except ``chair_scores`` (:data:`LEGACY_CHAIR_SCORES`); a session
+stored before the review rules existed reads the tool's defaults for them (``review``). The
+checks are :func:`nzc_review.store.validate.check_rules`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from nzc_review.evaluation.review_rules import ReviewRules
     from nzc_review.mcda.recommendation import Band, RecommendationRules
 
 __all__ = [
@@ -42,6 +44,13 @@ def _default_bands() -> tuple[Band, ...]:
     from nzc_review.mcda.recommendation import DEFAULT_BANDS
 
     return DEFAULT_BANDS
+
+
+def _default_review() -> ReviewRules:
+    # imported when first needed, as the bands: opening a store does not need the evaluation
+    from nzc_review.evaluation.review_rules import ReviewRules
+
+    return ReviewRules()
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,13 @@ class SessionRules:
         work plan does not say, and a chair who presides and writes the consensus usually
         does not score). With ``False`` the chair is not assigned, not counted in the
         progress grid and never blocks finalizing.
+    review:
+        The review rules (:class:`~nzc_review.evaluation.review_rules.ReviewRules`: the
+        core-indicator veto, the verdict thresholds, the plausibility rules, the 公示名单 rule
+        and the accounting basis), given with ``session create --rules FILE``; the session's
+        panels, evaluation cache and reports follow them. Stored in the rules file's shape
+        when they differ from the tool's defaults (a session at the defaults stores the same
+        JSON as before the review rules existed, and reads the defaults).
     """
 
     expert_display: Literal["letters", "names"] = "letters"
@@ -87,6 +103,7 @@ class SessionRules:
     outlier_min_sd: float = 5.0
     outlier_min_experts: int = 4
     chair_scores: bool = False
+    review: ReviewRules = field(default_factory=_default_review)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "rules") -> SessionRules:
@@ -110,7 +127,7 @@ class SessionRules:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form (JSON): bands as ``{code, label, lower, outcome}``, a ``lower`` of
-        ``None`` for minus infinity."""
+        ``None`` for minus infinity; ``review`` only when it is not the defaults."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["bands"] = [
             {
@@ -121,6 +138,9 @@ class SessionRules:
             }
             for b in self.bands
         ]
+        del out["review"]
+        if self.review != _default_review():  # the defaults stay unstored: the JSON older
+            out["review"] = self.review.to_dict()  # versions of the tool wrote and read
         return out
 
     @property
@@ -134,7 +154,8 @@ class SessionRules:
         from nzc_review.mcda.recommendation import RecommendationRules
 
         return RecommendationRules(
-            bands=self.bands, min_score=self.score_min, max_score=self.score_max
+            bands=self.bands, min_score=self.score_min, max_score=self.score_max,
+            veto=self.review.veto.mode,
         )
 
 

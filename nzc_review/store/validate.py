@@ -295,7 +295,8 @@ def check_rules(rules: Mapping[str, Any], *, source: str = "rules") -> SessionRu
     InputError
         Naming every refused rule: an unknown one, an unknown display mode, a bad score
         range, trim or outlier setting, a ``chair_scores`` that is not true or false, or
-        bands the recommendation rules reject.
+        bands the recommendation rules reject, or review rules the review-rules file refuses
+        (``review.veto.action``).
     """
     if not isinstance(rules, Mapping):
         raise InputError(source, "expected a mapping of rule names to values")
@@ -323,6 +324,14 @@ def check_rules(rules: Mapping[str, Any], *, source: str = "rules") -> SessionRu
     if not isinstance(rule("chair_scores"), bool):
         problems.append(("chair_scores", f"expected true or false, got {rule('chair_scores')!r}"))
     given = {}
+    if "review" in rules:
+        from nzc_review.evaluation.review_rules import review_rules_from_mapping
+
+        try:
+            given["review"] = review_rules_from_mapping(rules["review"], source)
+        except InputError as exc:
+            problems += [(f"review.{where}" if where else "review", text)
+                         for where, text in exc.problems]
     if "bands" in rules:
         from nzc_review.mcda.recommendation import RecommendationRules
 
@@ -349,8 +358,10 @@ def check_rules(rules: Mapping[str, Any], *, source: str = "rules") -> SessionRu
     )
 
 
-#: The default of each rule but ``bands`` (:class:`~nzc_review.store.rules.SessionRules`).
-_RULE_DEFAULTS = {f.name: f.default for f in fields(SessionRules) if f.name != "bands"}
+#: The default of each rule but ``bands`` and ``review``
+#: (:class:`~nzc_review.store.rules.SessionRules`).
+_RULE_DEFAULTS = {f.name: f.default for f in fields(SessionRules)
+                  if f.name not in ("bands", "review")}
 
 
 def _whole(value: object, least: int) -> bool:

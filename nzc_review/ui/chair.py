@@ -5,8 +5,9 @@ experts' scores and totals, mean / median / trimmed mean and the panel total (�
 with its rule, the experts' own recommendations tallied next to the rule's suggestion,
 Kendall's W in plain words with its p-value, experts far from the panel (only when they
 are), the spread per criterion with every expert identifiable; the consensus-opinion editor
-pre-filled from the experts' opinions; the recommendation, locked to 不推荐 under the
-core-indicator veto; reopening a submission with a reason; and finalizing — after a
+pre-filled from the experts' opinions; the recommendation, with a core-indicator veto
+(一票否决, the tool's rule per the session's review rules) shown beside it as a flag with its
+rule, never a lock: the panel's recommendation decides; reopening a submission with a reason; and finalizing — after a
 confirmation naming what is locked, refused with an empty consensus — after which the
 application is read-only on the dashboard and the panel review opinion report is rendered,
 its state followed until a download link appears (or why it failed). It follows the store by
@@ -460,20 +461,22 @@ class ChairDashboard:
         self.results.layout.display = "" if (self.decides or finalized) else "none"
 
     def _set_recommendation(self, ev, saved: str | None) -> None:
-        """The recommendation control: under the core-indicator veto (一票否决) it offers
-        only 不推荐 and is locked; otherwise every outcome, set to the saved one."""
-        if ev.core_gate == "fail":
+        """The recommendation control: every outcome, set to the saved one; the panel's
+        recommendation decides (河环发〔2023〕23号 三、(一)3). A core-indicator veto (一票否决,
+        the tool's rule, the session's review rules) is shown beside it as a flag with its
+        rule."""
+        if ev.core_gate == "fail" and ev.rules.veto.enabled:
             failed = "、".join(ev.compliance.failed_core)
-            self.veto.value = ("<span style='color:#b71c1c;font-weight:700'>核心指标 "
-                               f"{escape(failed)} 未达标，一票否决：结论只能为不推荐</span>")
-            self.recommendation.options = VETO_OPTIONS
-            self.recommendation.value = "do_not_recommend"
-            self.recommendation.disabled = True
+            self.veto.value = ("<span style='color:#b71c1c;font-weight:700'>一票否决提示：核心指标 "
+                               f"{escape(failed)} 目标未达到参考值</span>"
+                               f"<br><span style='color:#555;font-size:12px'>"
+                               f"{escape(ev.rules.veto.describe_zh())}；推荐结论以专家组结论为准"
+                               "</span>")
         else:
             self.veto.value = ""
-            self.recommendation.disabled = False
-            self.recommendation.options = OPEN_OPTIONS
-            self.recommendation.value = saved
+        self.recommendation.disabled = False
+        self.recommendation.options = OPEN_OPTIONS
+        self.recommendation.value = saved
 
     def _recommendation_changed(self, change) -> None:
         if not self._showing and self.app_select.value:
@@ -556,8 +559,6 @@ class ChairDashboard:
 
     def _on_screen(self) -> tuple:
         recommendation = self.recommendation.value
-        if self.core_gate == "fail":
-            recommendation = "do_not_recommend"  # 一票否决
         return (self.consensus_text.value, self.majority.value, self.minority.value,
                 recommendation)
 
@@ -709,9 +710,8 @@ def spread_figure(figures: PanelFigures):
     return fig
 
 
-#: The recommendation choices: all of them, or only 不推荐 under the veto.
+#: The recommendation choices (the veto is a flag beside them, never a lock).
 OPEN_OPTIONS = [("未定", None), *RECOMMENDATION_OPTIONS]
-VETO_OPTIONS = [("不推荐（一票否决）", "do_not_recommend")]
 
 
 def chair_dashboard(token: str | None):

@@ -83,10 +83,10 @@ def _session_folder(store) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _evaluation(folder: str | None, snapshot_json: str):
+def _evaluation(folder: str | None, snapshot_json: str, rules_json: str):
     from nzc_review.evaluation.cache import load_evaluation
 
-    return load_evaluation(folder, snapshot_json)
+    return load_evaluation(folder, snapshot_json, rules_json)
 
 
 def _snapshot_key(store, actor, app_id: str) -> str:
@@ -95,24 +95,34 @@ def _snapshot_key(store, actor, app_id: str) -> str:
     return canonical_snapshot(store.application_snapshot(actor, app_id))
 
 
+def _rules_key(store, actor) -> str:
+    """The session's review rules that change an evaluation
+    (:func:`nzc_review.evaluation.cache.session_rules_json`)."""
+    from nzc_review.evaluation.cache import session_rules_json
+
+    return session_rules_json(store, actor)
+
+
 def evaluation_of(store, actor, app_id: str):
-    """The automatic evaluation of an application's current version: computed once per
-    version and kept in the session folder (:mod:`nzc_review.evaluation.cache`), then in
-    memory."""
-    return _evaluation(_session_folder(store), _snapshot_key(store, actor, app_id))
+    """The automatic evaluation of an application's current version under the session's
+    review rules: computed once per version and kept in the session folder
+    (:mod:`nzc_review.evaluation.cache`), then in memory."""
+    return _evaluation(_session_folder(store), _snapshot_key(store, actor, app_id),
+                       _rules_key(store, actor))
 
 
 @lru_cache(maxsize=64)
-def _forecast_png(folder: str | None, snapshot_json: str) -> bytes:
+def _forecast_png(folder: str | None, snapshot_json: str, rules_json: str) -> bytes:
     from nzc_review.evaluation.cache import load_forecast_png
 
-    return load_forecast_png(folder, snapshot_json)
+    return load_forecast_png(folder, snapshot_json, rules=rules_json)
 
 
 def forecast_png(store, actor, app_id: str) -> bytes:
     """The forecast chart of an application's current version, as PNG (cached as the
     evaluation)."""
-    return _forecast_png(_session_folder(store), _snapshot_key(store, actor, app_id))
+    return _forecast_png(_session_folder(store), _snapshot_key(store, actor, app_id),
+                         _rules_key(store, actor))
 
 
 def preload() -> int:

@@ -99,7 +99,7 @@ def test_batch_hands_the_basis_to_every_notebook(tmp_path, monkeypatch, capsys):
     def fake_jobs(jobs, out, **kw):
         seen.extend(jobs)
         return [SimpleNamespace(status="failed", reason="not run", outputs={}, seconds=0.0,
-                                summary={}) for _ in jobs]
+                                summary={}, stages={}, kernel_mb=None) for _ in jobs]
 
     monkeypatch.setattr(batch, "run_notebook_jobs", fake_jobs)
     main(["batch", PARK, "--out", str(tmp_path / "out"), "--no-pdf", "--quiet",
@@ -121,16 +121,19 @@ def test_lifecycle_report_jobs_carry_the_basis():
     assert job.parameters["accounting_basis"] == "green_deducted"
 
 
-@pytest.mark.parametrize("name, call", [
-    ("evaluate_application.ipynb", "accounting_basis=accounting_basis, grid_factor=grid_factor"),
-    ("acceptance_report.ipynb", "accounting_basis, grid_factor)"),
-    ("monitor_dashboard.ipynb", "accounting_basis, grid_factor)"),
+@pytest.mark.parametrize("name, call, basis, grid", [
+    # the evaluation report takes the review rules' basis unless one is given (rules = None:
+    # the shipped defaults, location and held)
+    ("evaluate_application.ipynb",
+     "accounting_basis=accounting_basis, grid_factor=grid_factor, rules=rules", "None", "None"),
+    ("acceptance_report.ipynb", "accounting_basis, grid_factor)", '"location"', '"held"'),
+    ("monitor_dashboard.ipynb", "accounting_basis, grid_factor)", '"location"', '"held"'),
 ])
-def test_notebooks_take_the_basis_as_parameters(name, call):
+def test_notebooks_take_the_basis_as_parameters(name, call, basis, grid):
     nb = nbformat.read(NOTEBOOKS_DIR / name, as_version=4)
     parameters = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    assert 'accounting_basis = "location"' in parameters.source
-    assert 'grid_factor = "held"' in parameters.source
+    assert f"accounting_basis = {basis}" in parameters.source
+    assert f"grid_factor = {grid}" in parameters.source
     assert any(call in c.source for c in nb.cells if c.cell_type == "code")
 
 

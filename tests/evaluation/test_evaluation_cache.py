@@ -49,7 +49,8 @@ def test_each_version_is_evaluated_once_then_read(demo, tmp_path, monkeypatch):
     snapshot = _snapshot(demo.dir)
     calls = []
     real = cache.compute_evaluation
-    monkeypatch.setattr(cache, "compute_evaluation", lambda s: calls.append(s) or real(s))
+    monkeypatch.setattr(cache, "compute_evaluation",
+                        lambda s, r=None: calls.append(s) or real(s, r))
     first = cache.load_evaluation(folder, snapshot)
     files = sorted(p.name for p in (folder / cache.CACHE_DIR).iterdir())
     assert files == [f"{cache.version_key(snapshot)}.json"]

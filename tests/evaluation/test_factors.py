@@ -93,7 +93,7 @@ def error_of(path: Path, **kwargs) -> str:
 def test_shipped_table_loads_and_is_sorted(factors):
     assert default_factors_path().name == "emission_factors.csv"
     assert default_factors_path().is_file()
-    assert len(factors) == 23
+    assert len(factors) == 25
     idents = [f.ident for f in factors]
     assert idents == sorted(idents)
     assert len(set(idents)) == len(idents)
@@ -208,6 +208,9 @@ def test_unverified_rows_are_flagged(factors):
     assert unverified == {
         ("grid_electricity", "guangxi", 2021),
         ("grid_electricity", "guangxi", 2023),
+        # GB/T 32150-2015 表B.1 defaults not checked against the printed table
+        ("coke", "national", 2015),
+        ("fuel_oil", "national", 2015),
     }
 
 
@@ -279,8 +282,8 @@ def test_select_enterprise_reporting_only_on_request(factors):
 
 
 def test_select_unknown_key(factors):
-    with pytest.raises(CatalogError, match="no emission factor for key 'coke'"):
-        select_factor(factors, "coke", 2022)
+    with pytest.raises(CatalogError, match="no emission factor for key 'peat'"):
+        select_factor(factors, "peat", 2022)
 
 
 def test_select_scope_without_rows(factors):
@@ -542,3 +545,16 @@ def test_utf8_bom_is_accepted(tmp_path):
 
 def test_catalog_error_is_an_nzc_error():
     assert issubclass(CatalogError, NzcError)
+
+
+def test_coke_and_fuel_oil_are_their_combustion_products(factors):
+    """GB/T 32150-2015 表B.1 defaults: value = NCV × CC × OR × 44/12, by hand:
+    coke 28.435 GJ/t × 29.5 tC/TJ × 0.93 × 44/12 = 2.86042 tCO2/t;
+    fuel oil 41.816 GJ/t × 21.1 tC/TJ × 0.98 × 44/12 = 3.17046 tCO2/t."""
+    rows = {f.key: f for f in factors if f.key in {"coke", "fuel_oil"}}
+    assert rows["coke"].value == 2.8604 and rows["fuel_oil"].value == 3.1705
+    assert (rows["coke"].ncv, rows["coke"].carbon_content, rows["coke"].oxidation_rate) == (
+        28.435, 29.5, 0.93)
+    assert combustion_factor(28.435, 29.5, 0.93) == pytest.approx(2.86042, abs=1e-5)
+    assert combustion_factor(41.816, 21.1, 0.98) == pytest.approx(3.17046, abs=1e-5)
+    assert ENERGY_FIELD_KEYS["coke_t"] == "coke" and ENERGY_FIELD_KEYS["fuel_oil_t"] == "fuel_oil"

@@ -97,7 +97,7 @@ def test_template_sheets(tmp_path):
         "二（一）有利条件和面临障碍", "二（二）工作基础及特色亮点", "二（三）可行性结论",
         "四、主要任务：规划建设", "四、主要任务：能源利用", "四、主要任务：资源环境",
         "四、主要任务：技术工艺", "四、主要任务：运营管理"]
-    assert {p.name: p.value for p in wb.custom_doc_props.props} == {LAYOUT_PROPERTY: "2"}
+    assert {p.name: p.value for p in wb.custom_doc_props.props} == {LAYOUT_PROPERTY: "3"}
     # an untouched template has nothing on either sheet
     wb["基本信息"]["B6"], wb["基本信息"]["B8"] = "T-SY-1", "测试商场"
     wb.save(path)

@@ -79,6 +79,12 @@ def indicator_value(row: catalog.Indicator):
     return st.fixed_dictionaries(entry).map(lambda d: {k: v for k, v in d.items() if v is not None})
 
 
+#: Other fuels (其他燃料) with their declared factors.
+other_fuels = st.fixed_dictionaries({
+    "name": texts, "amount": decimal(0, 1e4), "unit": texts, "tce_per_unit": decimal(0, 10),
+    "tco2_per_unit": decimal(0, 10), "source": multiline})
+
+
 def yearly(required: dict, optional: dict):
     """Up to three years, each with the ``required`` fields and some of the ``optional``."""
     return st.dictionaries(years, st.fixed_dictionaries(required, optional=optional),
@@ -111,7 +117,11 @@ def applications(draw) -> Application:
                                 "output_value_10k_cny": decimal(0, 1e7)})),
         "energy": draw(yearly({"electricity_mwh": decimal(1000, 1e6)},
                               {"green_electricity_mwh": decimal(0, 1000),
-                               "diesel_t": decimal(0, 1e4)})),
+                               "diesel_t": decimal(0, 1e4), "coke_t": decimal(0, 1e4),
+                               "biomass_tce": decimal(0, 1e4), "process_method": multiline,
+                               "carbon_sink_method": multiline,
+                               "other_fuels": st.lists(other_fuels, max_size=2,
+                                                       unique_by=lambda f: f["name"])})),
         "schedule": draw(
             st.dictionaries(years, st.lists(texts, min_size=1, max_size=3), max_size=3)
         ),

@@ -66,6 +66,28 @@ class TestCoreGate:
         assert "core_indicator_veto" in [x.code for x in r.reasons]
         assert "一票否决" in r.reasons[-1].message
 
+    def test_the_default_veto_is_labelled_the_tools_rule(self):
+        r = recommend(98, "fail")
+        assert r.veto_flag and "本工具默认规则" in r.reasons[-1].message
+
+    def test_flag_only_shows_the_veto_and_caps_nothing(self):
+        rules = RecommendationRules(veto="flag_only")
+        r = recommend(98, "fail", rules=rules)
+        assert (r.outcome, r.grade) == ("recommend", "excellent")
+        assert r.veto_flag and not r.vetoed
+        assert r.reasons[-1].code == "core_indicator_veto_flag"
+        assert "仅作提示" in r.reasons[-1].message and "评审规则文件设定" in r.reasons[-1].message
+
+    def test_veto_off_leaves_a_failed_gate_to_the_scores(self):
+        r = recommend(70, "fail", rules=RecommendationRules(veto="off"))
+        assert (r.outcome, r.vetoed, r.veto_flag) == ("recommend", False, False)
+        assert [x.code for x in r.reasons] == ["score_band_pass"]
+
+    def test_an_unknown_veto_mode_is_named(self):
+        with pytest.raises(McdaError) as info:
+            RecommendationRules(veto="remove")
+        assert info.value.name == "veto" and "remove" in str(info.value)
+
     def test_incomplete_is_at_best_after_revision(self):
         r = recommend(95, "incomplete")
         assert (r.outcome, r.outcome_label) == ("recommend_after_revision", "修改完善后推荐")

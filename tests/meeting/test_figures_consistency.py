@@ -296,14 +296,18 @@ def test_box_plot_names_every_expert_and_no_scores_no_image(scored):
     assert board.chart.layout.display == "none" and board.figures is None
 
 
-def test_veto_locks_the_recommendation_control(scored):
+def test_the_veto_is_a_flag_with_its_rule_beside_an_open_recommendation(scored):
+    """The panel's recommendation decides (三、(一)3); the veto, the tool's rule, is shown."""
     store, _, _, chair = scored
     board = _board(store, chair, COMMUNITY)
-    assert board.recommendation.disabled
-    assert [v for _, v in board.recommendation.options] == ["do_not_recommend"]
-    assert board.recommendation.value == "do_not_recommend" and "SQ-02" in board.veto.value
-    board.app_select.value = PARK
     assert not board.recommendation.disabled and len(board.recommendation.options) == 4
+    assert "一票否决提示" in board.veto.value and "SQ-02" in board.veto.value
+    assert "本工具默认规则" in board.veto.value and "以专家组结论为准" in board.veto.value
+    board.recommendation.value = "recommend"
+    assert board.save_consensus() is True
+    assert store.consensus(chair, COMMUNITY).recommendation == "recommend"  # not overruled
+    board.app_select.value = PARK
+    assert board.veto.value == "" and len(board.recommendation.options) == 4
 
 
 def test_an_outlier_is_named_and_a_split_panel_is_not(tmp_path):

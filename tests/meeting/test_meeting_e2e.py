@@ -216,6 +216,7 @@ def test_ranking_ties_and_public_notice(meeting):
         "近零碳排放校园",
         "修改完善后推荐",
         round(expected[CAMPUS], 2),
+        None,  # 备注: no veto flag
     )
     assert NAMES[COMMUNITY] not in (out / "public_notice.html").read_text(encoding="utf-8")
     scores = openpyxl.load_workbook(out / "scores.xlsx")["评分"]

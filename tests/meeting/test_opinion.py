@@ -287,7 +287,9 @@ def test_session_kendall():
     assert session_kendall({"A": {"x": 1}})[0] is None
 
 
-def test_vetoed_application_stays_off_the_public_notice(panel, tmp_path):
+def test_a_vetoed_application_the_panel_recommended_stays_on_the_notice_flagged(panel):
+    """The plan publishes the pilots that passed the expert review (三、(一)3); the veto is the
+    tool's rule, shown as a flag with its rule, never a silent removal (the default rules)."""
     p = panel
     _finish_park(p)
     p.store.finalize(p.chair, PARK)
@@ -296,8 +298,11 @@ def test_vetoed_application_stays_off_the_public_notice(panel, tmp_path):
     p.store.set_consensus(p.chair, COMMUNITY, opinion="x", recommendation="recommend")
     p.store.finalize(p.chair, COMMUNITY)
     ov = session_overview(p.store, p.op)
-    assert [r.app_id for r in ov.notice] == [PARK]
+    assert {r.app_id for r in ov.notice} == {PARK, COMMUNITY}
     assert [r.app_id for r in ov.vetoed_but_recommended] == [COMMUNITY]
+    flagged = next(r for r in ov.notice if r.app_id == COMMUNITY)
+    assert flagged.veto_note.startswith("核心指标SQ-02目标未达到参考值，一票否决提示（本工具默认规则）")
+    assert next(r for r in ov.notice if r.app_id == PARK).veto_note == ""
 
 
 def test_invalid_input_is_refused_before_any_kernel(panel, tmp_path, capsys):

@@ -13,6 +13,7 @@ import pytest
 from rich.console import Console
 
 from nzc_review.evaluation.compliance import evaluate_compliance
+from nzc_review.evaluation.review_rules import EvaluationRules
 from nzc_review.intake import load_application
 from nzc_review.policy import catalog
 from nzc_review.present import evaluation_report, terminal
@@ -65,7 +66,8 @@ def test_both_views_show_what_the_row_notes(report, sy02):
     noted = _every_note(sy02)
     indicators = [noted if r.code == "SY-02" else r for r in report.indicators]
     ev = SimpleNamespace(
-        compliance=dataclasses.replace(report, indicators=indicators), core_gate=report.core_gate
+        compliance=dataclasses.replace(report, indicators=indicators), core_gate=report.core_gate,
+        pilot_type=report.pilot_type, rules=EvaluationRules(),
     )
     html = _html_row(ev, "SY-02")
     assert "现状值由申报数据计算；目标严于参考值；申报值与计算值不一致；基准值 105 kWh/(m2·a)" in html
@@ -79,7 +81,8 @@ def test_a_missing_benchmark_is_noted_in_both_views(report, sy02):
     missing = dataclasses.replace(sy02, benchmark=None)
     indicators = [missing if r.code == "SY-02" else r for r in report.indicators]
     ev = SimpleNamespace(
-        compliance=dataclasses.replace(report, indicators=indicators), core_gate=report.core_gate
+        compliance=dataclasses.replace(report, indicators=indicators), core_gate=report.core_gate,
+        pilot_type=report.pilot_type, rules=EvaluationRules(),
     )
     assert "<td>未提供基准值</td>" in _html_row(ev, "SY-02")
     text = _terminal_text(dataclasses.replace(report, indicators=indicators))

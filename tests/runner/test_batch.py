@@ -139,3 +139,19 @@ def test_same_application_in_two_formats_is_skipped_not_failed(tmp_path):
                                               draws=500, progress=False))
     assert [r.status for r in report.results] == ["ok", "skipped"]
     assert report.failed == []
+
+
+def test_the_report_says_where_the_time_went(batch_run):
+    from nzc_review.runner.batch import BATCH_STAGES
+
+    report, _ = batch_run
+    profile = report.profile()
+    assert list(profile) == list(BATCH_STAGES)
+    ok = [r for r in report.results if r.status == "ok"]
+    for r in ok:  # the notebook's tagged cells, the HTML and the PDF of each report
+        assert r.stages["evaluate"] > 0 and r.stages["charts"] > 0
+        assert r.stages["html"] > 0 and r.stages["pdf"] > 0
+        assert r.kernel_mb and r.kernel_mb > 50
+    assert profile["charts"] == pytest.approx(sum(r.stages["charts"] for r in ok))
+    assert profile["intake"] > 0 and profile["summary"] > 0
+    assert report.kernels_started == 2  # a kernel per worker, no spare, none replaced

@@ -119,8 +119,9 @@ def test_chair_aggregates_prefills_vetoes_and_finalizes(env):
     assert board.finalize() is False  # not every expert submitted and no note
     board.finalize_note.value = "部分专家未参加"
     assert board.finalize() is True and started == ["DEMO-2024-QY-001"]
-    board.app_select.value = "DEMO-2024-SQ-001"  # SQ-02 fails a core indicator
-    assert board.recommendation.value == "do_not_recommend" and "一票否决" in board.veto.value
+    board.app_select.value = "DEMO-2024-SQ-001"  # SQ-02 fails a core indicator: a flag
+    assert "一票否决提示" in board.veto.value and "本工具默认规则" in board.veto.value
+    assert not board.recommendation.disabled
 
 
 def test_stats_and_prefill_are_pure(env):

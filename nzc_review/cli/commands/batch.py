@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from nzc_review.cli.args import add_run_options, draws_count
-from nzc_review.cli.commands.evaluate import add_basis_options
+from nzc_review.cli.commands.evaluate import add_basis_options, add_rules_option
 from nzc_review.cli.output import EXIT_FAILED, EXIT_OK
 
 
@@ -25,8 +25,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
         electricity_scope=args.electricity_scope,
         accounting_basis=args.accounting_basis,
         grid_factor=args.grid_factor,
+        rules=str(Path(args.rules).resolve()) if args.rules else None,
         progress=sys.stderr.isatty() and not args.quiet,
     )
+    if args.rules:  # fail fast on a bad rules file, before any kernel starts
+        from nzc_review.evaluation.review_rules import load_review_rules
+
+        load_review_rules(args.rules)
     if args.factors:  # fail fast on a bad factor file, before any kernel starts
         from nzc_review.evaluation.factors import load_factors
 
@@ -66,5 +71,6 @@ def register(sub) -> None:
     p.add_argument("--factors", metavar="CSV", help="your own emission factors")
     p.add_argument("--electricity-scope", metavar="SCOPES",
                    help="grid factor preference, comma-separated")
-    add_basis_options(p)
+    add_basis_options(p, from_rules=True)
+    add_rules_option(p)
     p.set_defaults(func=cmd_batch)

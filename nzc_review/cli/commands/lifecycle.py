@@ -7,8 +7,10 @@
 * ``monitor DIR_OR_FILES...`` — re-review and dynamic exit (复核、动态退出, 三、(三)2) over every
   pilot's disclosures; ``--report`` writes the dashboard.
 
-``accept`` and ``monitor`` take ``--accounting-basis`` and ``--grid-factor`` (DESIGN.md contract 4,
-:mod:`nzc_review.evaluation.basis`): the basis of every emission figure, reductions included.
+``accept``, ``disclose`` and ``monitor`` take ``--accounting-basis`` and ``--grid-factor`` (DESIGN.md
+contract 4, :mod:`nzc_review.evaluation.basis`): the basis of every emission figure, reductions
+included (a disclosure's own totals are shown as disclosed, with their basis named, and the
+change on the run's basis beside them).
 
 Exit status: 0 when every input was processed (whatever the verdicts), 2 when an input is
 invalid (the message names the file and the field) or the report folder is unusable (an input
@@ -136,7 +138,8 @@ def cmd_disclose(args: argparse.Namespace) -> int:
     _check_out(args, args.inputs)
     histories = load_histories(args.inputs)
     years = args.year or None
-    views = [disclosure_view(h, y) for h in histories for y in h.years
+    basis = basis_options(args)
+    views = [disclosure_view(h, y, options=basis) for h in histories for y in h.years
              if not years or y in years]
     if not views:
         raise InputError("input", "no disclosure for the year(s) asked: "
@@ -145,8 +148,16 @@ def cmd_disclose(args: argparse.Namespace) -> int:
         print_json([{k: v for k, v in view.to_dict().items() if k != "accounting"}
                      for view in views])
     else:
+        from nzc_review.evaluation.basis import DATA_YEAR, LOCATION, basis_zh
+
         console().print(disclosure_table(views))
-    return _run_reports(disclosure_jobs(histories, years), args, "披露报告")
+        console().print(f"较基准年、较上年按披露的碳排放总量计（{basis_zh(LOCATION, DATA_YEAR)}）；"
+                        f"由披露数据计算的指标按{views[0].basis_zh}口径")
+        for note in dict.fromkeys(f"{v.id} {n}" for v in views for n in v.basis_notes):
+            console().print(f"注意：{note}", style="yellow", markup=False)
+    return _run_reports(disclosure_jobs(histories, years,
+                                        accounting_basis=args.accounting_basis,
+                                        grid_factor=args.grid_factor), args, "披露报告")
 
 
 # --- monitor ---------------------------------------------------------------------------------
@@ -203,6 +214,7 @@ def register(sub) -> None:
     p.add_argument("--year", type=_year, action="append",
                    help="only this year (repeatable; default every disclosed year)")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    add_basis_options(p)
     _add_report_options(p, always=True)
     p.set_defaults(func=cmd_disclose)
 

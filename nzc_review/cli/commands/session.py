@@ -3,7 +3,7 @@
 ::
 
     nzc-review session create DIR --name NAME [--date D] [--batch B] [--criteria FILE]
-                                  [--audit-key KEYFILE]
+                                  [--rules FILE] [--audit-key KEYFILE]
     nzc-review session import DIR FILES...
     nzc-review session assign DIR (--all | --expert ID... | --app ID...)
     nzc-review session status DIR
@@ -74,6 +74,10 @@ def cmd_session_create(args: argparse.Namespace) -> int:
     rules = {"expert_display": args.display} if args.display else {}
     if args.chair_scores:
         rules["chair_scores"] = True
+    if args.rules:  # the review rules, kept with the session (SessionRules.review)
+        from nzc_review.evaluation.review_rules import load_review_rules
+
+        rules["review"] = load_review_rules(args.rules).to_dict()
     try:
         store = create_session(
             args.dir,
@@ -94,7 +98,8 @@ def cmd_session_create(args: argparse.Namespace) -> int:
             f"评审会已创建 review session created: {info.name}\n"
             f"  database: {store.path}\n"
             f"  审计密钥 audit key: {store.key_path}（仅所有者可读写；请另行备份）\n"
-            f"  评审要点 criteria: {'、'.join(c.name for c in info.criteria)}",
+            f"  评审要点 criteria: {'、'.join(c.name for c in info.criteria)}\n"
+            f"  评审规则 review rules: {args.rules or '本工具默认规则'}",
         )
     return EXIT_OK
 
@@ -479,6 +484,9 @@ def register(subparsers) -> None:
         help="the chair also scores as a member of the panel (default: the chair presides, "
         "writes the consensus and finalizes, but does not score)",
     )
+    from nzc_review.cli.commands.evaluate import add_rules_option
+
+    add_rules_option(q)
     _audit_key(q, "where to create the audit key file (mode 0600)")
     _fmt(q)
 

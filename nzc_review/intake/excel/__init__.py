@@ -18,7 +18,10 @@ Sheets, in order (names are part of the format; the workbook structure is protec
 创新指标       附件2 三: innovative indicators, one per row (codes ``YQ-C01``… pre-numbered):
                指标名称, 单位, 方向, 现状值, 目标值, 佐证说明, 备注
 碳排放         年份 | 碳排放总量（tCO2）, one row per year
-能源与基础数据  年份, the denominators (``profile``) and the activity data (``energy``) per year
+能源与基础数据  年份, the denominators (``profile``) and the activity data (``energy``) per year,
+               with process emissions and carbon sinks and their methods
+其他燃料       fuels with declared factors (``energy.<year>.other_fuels``), one per row: 年份,
+               燃料名称, 消费量, 计量单位, 折标准煤系数, CO2排放因子, 系数来源
 建设基础与      附件2 二 and 四: 内容项 | 内容 — the three texts of 二 (one row each) and the
 主要任务       tasks of 四 by area, one per row (a blank 内容项 continues the area above)
 重点项目       附件2 五: one project per row, in order, plus 寿命年限
@@ -29,7 +32,9 @@ Sheets, in order (names are part of the format; the workbook structure is protec
 ============  ========================================================================
 
 创新指标 and 建设基础与主要任务 came with layout 2 (a custom document property,
-:mod:`.outline_sheets`): a workbook written before them reads without them.
+:mod:`.outline_sheets`), 其他燃料 and the energy columns of coke, fuel oil, biomass, process
+emissions and carbon sinks with layout 3 (:mod:`.fuel_sheet`): a workbook written before them
+reads without them.
 
 Every data sheet has a title (row 1), a hint (row 2), Chinese column headers (row 3), a hidden
 row of machine field keys (row 4) and data from row 5. Columns are found by their field key (or,
@@ -91,6 +96,7 @@ from nzc_review.intake.excel.layout import (
     INDICATORS,
     INNOVATIVE,
     INSTRUCTIONS,
+    OTHER_FUELS,
     PROJECTS,
     PROOFS,
     SAFEGUARDS,
@@ -115,6 +121,7 @@ __all__ = [
     "INDICATORS",
     "INNOVATIVE",
     "INSTRUCTIONS",
+    "OTHER_FUELS",
     "PROJECTS",
     "PROOFS",
     "SAFEGUARDS",

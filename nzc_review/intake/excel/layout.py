@@ -21,6 +21,7 @@ INDICATORS = "指标"
 INNOVATIVE = "创新指标"
 EMISSIONS = "碳排放"
 ENERGY = "能源与基础数据"
+OTHER_FUELS = "其他燃料"
 BASIS_TASKS = "建设基础与主要任务"
 PROJECTS = "重点项目"
 SCHEDULE = "进度安排"
@@ -34,6 +35,7 @@ SHEETS: tuple[str, ...] = (
     INNOVATIVE,
     EMISSIONS,
     ENERGY,
+    OTHER_FUELS,
     BASIS_TASKS,
     PROJECTS,
     SCHEDULE,
@@ -44,12 +46,18 @@ SHEETS: tuple[str, ...] = (
 DATA_SHEETS = SHEETS[1:]
 
 #: Version of the workbook layout, stored in the custom document property
-#: :data:`LAYOUT_PROPERTY`. Layout 2 added the sheets :data:`LAYOUT_2_SHEETS`; a workbook without
-#: the property (layout 1, written before them) reads without those sheets, a layout-2 workbook
-#: must keep them (a deleted sheet is an error, never silently lost content).
-LAYOUT_VERSION = 2
+#: :data:`LAYOUT_PROPERTY`. Layout 2 added the sheets :data:`LAYOUT_2_SHEETS`, layout 3 the sheet
+#: 其他燃料 and the columns of coke, fuel oil, biomass, process emissions and carbon sinks on
+#: 能源与基础数据 (:data:`ENERGY_LAYOUT_3`); a workbook of an earlier layout reads without them
+#: (:data:`SHEET_LAYOUT`), one of their layout must keep them (a deleted sheet is an error, never
+#: silently lost content).
+LAYOUT_VERSION = 3
 LAYOUT_PROPERTY = "nzc-application-layout"
 LAYOUT_2_SHEETS = (INNOVATIVE, BASIS_TASKS)
+LAYOUT_3_SHEETS = (OTHER_FUELS,)
+#: The layout that brought each later sheet.
+SHEET_LAYOUT: dict[str, int] = {**dict.fromkeys(LAYOUT_2_SHEETS, 2),
+                                **dict.fromkeys(LAYOUT_3_SHEETS, 3)}
 
 TITLE_ROW, HINT_ROW, HEADER_ROW, KEY_ROW, FIRST_ROW = 1, 2, 3, 4, 5
 HEADER_SEARCH_ROWS = 30
@@ -164,12 +172,38 @@ ENERGY_FIELDS = (
     ("diesel_t", "柴油（t）"),
     ("lpg_t", "液化石油气（t）"),
     ("purchased_heat_gj", "外购热力（GJ）"),
+    ("coke_t", "焦炭（t）"),
+    ("fuel_oil_t", "燃料油（t）"),
+    ("biomass_tce", "生物质（折标准煤，tce）"),
+    ("process_emissions_tco2", "工业过程排放（tCO2）"),
+    ("process_method", "工业过程排放核算方法"),
+    ("carbon_sink_tco2", "碳汇清除量（tCO2）"),
+    ("carbon_sink_method", "碳汇核算方法"),
 )
+#: Energy columns that hold text (the methods), and those layout 3 added (optional on reading,
+#: so that a workbook written before them still reads).
+ENERGY_TEXT_FIELDS = frozenset({"process_method", "carbon_sink_method"})
+ENERGY_LAYOUT_3 = frozenset({"coke_t", "fuel_oil_t", "biomass_tce", "process_emissions_tco2",
+                             "process_method", "carbon_sink_tco2", "carbon_sink_method"})
 YEAR_COLUMN = Column("year", "年份", 9, "year")
 EMISSIONS_COLUMNS = (YEAR_COLUMN, Column("emissions_tco2", "碳排放总量（tCO2）", 20, "number"))
 ENERGY_COLUMNS = (
     YEAR_COLUMN,
-    *(Column(k, label, 15, "number", wrap=True) for k, label in PROFILE_FIELDS + ENERGY_FIELDS),
+    *(Column(k, label, 15, "number", wrap=True) for k, label in PROFILE_FIELDS),
+    *(Column(k, label, 30 if k in ENERGY_TEXT_FIELDS else 15,
+             "text" if k in ENERGY_TEXT_FIELDS else "number", wrap=True,
+             optional=k in ENERGY_LAYOUT_3) for k, label in ENERGY_FIELDS),
+)
+#: 其他燃料 (layout 3): one fuel a row with the factors the applicant declares
+#: (``energy.<year>.other_fuels``).
+OTHER_FUEL_COLUMNS = (
+    YEAR_COLUMN,
+    Column("name", "燃料名称", 18, "text"),
+    Column("amount", "消费量", 14, "number"),
+    Column("unit", "计量单位", 10, "text"),
+    Column("tce_per_unit", "折标准煤系数（tce/计量单位）", 16, "number", wrap=True),
+    Column("tco2_per_unit", "CO2排放因子（tCO2/计量单位）", 16, "number", wrap=True),
+    Column("source", "系数来源", 44, "text", wrap=True),
 )
 
 _PROJECT_KIND = {

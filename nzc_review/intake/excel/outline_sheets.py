@@ -36,9 +36,9 @@ from nzc_review.intake.excel.layout import (
     INNOVATIVE,
     INNOVATIVE_COLUMNS,
     INNOVATIVE_ROWS,
-    LAYOUT_2_SHEETS,
     LAYOUT_PROPERTY,
     LAYOUT_VERSION,
+    SHEET_LAYOUT,
     YES_NO,
     basis_task_items,
 )
@@ -56,6 +56,7 @@ __all__ = [
     "parse_item",
     "read_basis_tasks",
     "read_innovative",
+    "skipped",
     "write_basis_tasks",
     "write_innovative",
 ]
@@ -89,11 +90,15 @@ def mark_layout(wb: Workbook) -> None:
     wb.custom_doc_props.append(StringProperty(name=LAYOUT_PROPERTY, value=str(LAYOUT_VERSION)))
 
 
-def _skipped(reader: TableReader, name: str) -> bool:
-    """A sheet of layout 2 missing from a workbook written before it (read as empty)."""
-    return name in LAYOUT_2_SHEETS and _sheet(reader.wb, name) is None and (
-        layout_version(reader.wb) < 2
+def skipped(reader: TableReader, name: str) -> bool:
+    """A sheet of a later layout (:data:`~.layout.SHEET_LAYOUT`) missing from a workbook written
+    before it (read as empty)."""
+    return name in SHEET_LAYOUT and _sheet(reader.wb, name) is None and (
+        layout_version(reader.wb) < SHEET_LAYOUT[name]
     )
+
+
+_skipped = skipped
 
 
 # --- cells ----------------------------------------------------------------------------------

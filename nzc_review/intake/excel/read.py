@@ -28,6 +28,7 @@ from nzc_review.intake.cells import (
     shown,
 )
 from nzc_review.intake.cells import where as cell_where
+from nzc_review.intake.excel.fuel_sheet import read_other_fuels
 from nzc_review.intake.excel.layout import (
     BASIC,
     BASIC_COLUMNS,
@@ -40,6 +41,7 @@ from nzc_review.intake.excel.layout import (
     ENERGY,
     ENERGY_COLUMNS,
     ENERGY_FIELDS,
+    ENERGY_TEXT_FIELDS,
     INDICATOR_COLUMNS,
     INDICATORS,
     PROFILE_FIELDS,
@@ -129,6 +131,7 @@ class _Reader(TableReader):
             data["indicators"].update(read_innovative(self, pilot_type))
             data["eligibility"] = self.eligibility(pilot_type)
         self.years(data)
+        read_other_fuels(self, data.setdefault("energy", {}))
         data["basis_and_feasibility"], data["main_tasks"] = read_basis_tasks(self)
         data["key_projects"] = self.projects()
         data["schedule"] = self.schedule()
@@ -324,8 +327,9 @@ class _Reader(TableReader):
                     self.locate(f"{group}.{year}", t, row, None, str(year))
                     entry = {}
                     for key, _label in fields:
+                        kind = "text" if key in ENERGY_TEXT_FIELDS else "number"
                         value = self.read(
-                            t, row, key, _PARSERS["number"], f"{group}.{year}.{key}", str(year)
+                            t, row, key, _PARSERS[kind], f"{group}.{year}.{key}", str(year)
                         )
                         if value is not None:
                             entry[key] = value

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from nzc_review.errors import InputError
 from nzc_review.files.atomic import write_atomic
 from nzc_review.intake.cells import column_letter
+from nzc_review.intake.excel.fuel_sheet import write_other_fuels
 from nzc_review.intake.excel.layout import (
     BASIC,
     BASIC_COLUMNS,
@@ -46,6 +47,7 @@ from nzc_review.intake.excel.layout import (
     INSTRUCTIONS,
     KEY_ROW,
     MAX_TEXT,
+    OTHER_FUELS,
     PROFILE_FIELDS,
     PROJECTS,
     PROOFS,
@@ -227,6 +229,7 @@ class _Writer:
         write_innovative(self)
         self.emissions()
         self.energy()
+        write_other_fuels(self)
         write_basis_tasks(self)
         self.projects()
         self.schedule()
@@ -306,7 +309,13 @@ class _Writer:
             (
                 "",
                 f"{ENERGY}：每年一行，填人口、建筑面积、产值、工业增加值（计算人均、单位面积、"
-                "单位产值碳排放用）及各类能源消费量（碳排放核算用），均可选填。",
+                "单位产值碳排放用）及各类能源消费量（碳排放核算用），工业过程排放和碳汇清除量"
+                "（须填核算方法），均可选填。",
+            ),
+            (
+                "",
+                f"{OTHER_FUELS}：本工具未提供排放因子的其他燃料，每年每种一行，须填折标准煤系数、"
+                "CO2排放因子及其来源。",
             ),
             (
                 "",
@@ -469,24 +478,29 @@ class _Writer:
             ENERGY,
             "能源与基础数据 — 分母与能源消费量（按年）",
             "每年一行。人口、建筑面积、产值、工业增加值为计算人均、单位面积、单位产值碳排放的分母；"
-            "能源消费量用于碳排放核算（外购电力含绿电；自发自用可再生能源电力不含在外购电力中）。均可选填。",
+            "能源消费量用于碳排放核算（外购电力含绿电；自发自用可再生能源电力不含在外购电力中；生物质按实测"
+            "热值折标准煤填报，不计CO2排放）。工业过程排放、碳汇清除量须同时填写核算方法；碳汇单列，"
+            "不从碳排放总量中扣除（本工具默认规则）。其他燃料填在“其他燃料”表。均可选填。",
             ENERGY_COLUMNS,
             rows=n,
         )
         self.protect(ws, rows_editable=True)
-        last = column_letter(len(ENERGY_COLUMNS))
-        self.validation(ws, "year", [f"A{FIRST_ROW}:A{FIRST_ROW + n - 1}"])
-        self.validation(ws, "number", [f"B{FIRST_ROW}:{last}{FIRST_ROW + n - 1}"])
+        end = FIRST_ROW + n - 1
+        self.validation(ws, "year", [f"A{FIRST_ROW}:A{end}"])
+        self.validation(ws, "number", [
+            f"{column_letter(c)}{FIRST_ROW}:{column_letter(c)}{end}"
+            for c, spec in enumerate(ENERGY_COLUMNS, start=1) if spec.kind == "number"])
         ws.freeze_panes = f"B{FIRST_ROW}"
         for r, year in enumerate(years, start=FIRST_ROW):
             self.put(ws, r, 1, year)
             profile = app.profile.get(year) if app else None
             energy = app.energy.get(year) if app else None
             for c, (key, _label) in enumerate(PROFILE_FIELDS + ENERGY_FIELDS, start=2):
-                source = profile if key in dict(PROFILE_FIELDS) else energy
+                group = "profile" if key in dict(PROFILE_FIELDS) else "energy"
+                source = profile if group == "profile" else energy
                 value = getattr(source, key) if source is not None else None
                 if value is not None:
-                    self.put(ws, r, c, value)
+                    self.put(ws, r, c, value, f"{group}.{year}.{key}")
 
     def projects(self) -> None:
         columns = project_columns()

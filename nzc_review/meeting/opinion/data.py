@@ -192,8 +192,14 @@ class PanelOpinion:
 
     @property
     def vetoed(self) -> bool:
-        """A core indicator's target is not met: 一票否决."""
-        return self.evaluation.core_gate == "fail"
+        """A core indicator's target is not met and the session's review rules apply the veto
+        (一票否决, 本工具默认规则): shown as a flag with :attr:`veto_rule_zh`."""
+        return self.evaluation.core_gate == "fail" and self.evaluation.rules.veto.enabled
+
+    @property
+    def veto_rule_zh(self) -> str:
+        """The veto rule the evaluation followed, in one sentence with its origin."""
+        return self.evaluation.rules.veto.describe_zh()
 
     def summary(self) -> dict[str, Any]:
         """Key figures (plain data) for the batch runner and the session summary."""
@@ -227,12 +233,14 @@ def expert_label(session: SessionInfo, name: str, code: str) -> str:
     return name if session.session_rules.shows_names else code
 
 
-def _evaluate(snapshot: dict[str, Any], source: str) -> Evaluation:
-    """The automatic evaluation of an imported snapshot (validated again, as on import)."""
-    from nzc_review.evaluation.pipeline import evaluate_application
+def _evaluate(snapshot: dict[str, Any], source: str, session: SessionInfo) -> Evaluation:
+    """The automatic evaluation of an imported snapshot (validated again, as on import) under
+    the session's review rules."""
+    from nzc_review.evaluation.pipeline import EvaluationOptions, evaluate_application
     from nzc_review.intake import validate_application
 
-    return evaluate_application(validate_application(snapshot, source))
+    options = EvaluationOptions.from_rules(session.session_rules.review)
+    return evaluate_application(validate_application(snapshot, source), options)
 
 
 def collect_opinion(
@@ -254,7 +262,8 @@ def collect_opinion(
     evaluated_on:
         The date to print (ISO text or a date); default the session's date, else today.
     evaluation:
-        A ready automatic evaluation of the current snapshot (computed when omitted).
+        A ready automatic evaluation of the current snapshot (computed under the session's
+        review rules when omitted).
 
     Raises
     ------
@@ -269,7 +278,7 @@ def collect_opinion(
         raise NotFound(f"no application {app_id!r} in this review session")
     snapshot = store.application_snapshot(actor, app_id)
     if evaluation is None:
-        evaluation = _evaluate(snapshot, f"{app_id}@v{app.version}")
+        evaluation = _evaluate(snapshot, f"{app_id}@v{app.version}", session)
     experts = {e.id: e for e in store.experts(actor)}
     names = session.session_rules.shows_names
     all_reviews = store.reviews(actor, app_id)

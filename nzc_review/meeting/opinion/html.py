@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from html import escape
 
-from nzc_review.evaluation.compliance import GATE_ZH, STATUS_ZH
+from nzc_review.evaluation.compliance import STATUS_ZH
+from nzc_review.evaluation.review_rules import gate_zh
 from nzc_review.mcda.weighting import CR_THRESHOLD
 from nzc_review.meeting.opinion.consensus import section_label
 from nzc_review.meeting.opinion.data import PanelOpinion, format_score
@@ -194,14 +195,20 @@ def summary_block(op: PanelOpinion) -> str:
         r.code for r in ev.compliance.indicators if r.target_status in ("missing", "needs_review")
     ]
     reasons = (
-        "".join(f"<li>[{_e(r.rule)}] {_e(r.level)}：{_e(r.text)}</li>" for r in ev.verdict.reasons)
+        "".join(
+            f"<li>[{_e(r.rule)}] {_e(r.level)}：{_e(r.text)}"
+            + (f"<span class='note'>（{_e(r.source)}）</span>" if r.source else "")
+            + "</li>"
+            for r in [*ev.verdict.reasons, *ev.verdict.flags]
+        )
         or "<li>未发现影响可行性的问题。</li>"
     )
     gate = (
-        f"<p>核心指标门槛：<b class='gate-{ev.core_gate}'>{GATE_ZH[ev.core_gate]}</b>"
+        f"<p>核心指标门槛：<b class='gate-{ev.core_gate}'>"
+        f"{_e(gate_zh(ev.core_gate, ev.rules.veto))}</b>"
         + (
-            "，<span class='veto'>核心指标目标未达到参考值，一票否决</span>"
-            if ev.core_gate == "fail"
+            f"，<span class='veto'>一票否决提示：{_e(op.veto_rule_zh)}</span>"
+            if op.vetoed
             else ""
         )
         + "</p>"
@@ -406,9 +413,10 @@ def recommendation_block(op: PanelOpinion) -> str:
         if op.vetoed:
             failed = op.evaluation.compliance.failed_core
             out += (
-                "<p class='veto'>一票否决：核心指标 "
+                "<p class='veto'>一票否决提示：核心指标 "
                 + _e("、".join(failed))
-                + " 的目标值未达到参考值要求。</p>"
+                + f" 的目标值未达到参考值要求。规则：{_e(op.veto_rule_zh)}。"
+                + "推荐结论以专家组结论为准。</p>"
             )
         if rec is not None and rr.outcome != rec:
             cls = "veto" if op.vetoed and rec != "do_not_recommend" else "note"

@@ -11,12 +11,17 @@ Ranking: finalized applications by the panel total (the total each report's reco
 rests on), highest first. Totals equal when rounded to two decimals (the precision printed)
 share a rank (1, 2, 2, 4) and are noted 并列. Applications without a total come last, unranked.
 
-Public notice: the finalized applications whose panel recommendation (the consensus) is 推荐
-or 修改完善后推荐, in ranking order, with name, applicant, county, pilot type, the
-recommendation and the panel total (专家组评分, :func:`nzc_review.meeting.figures.panel_figures`, as in
-every other view). A failed core indicator is a veto whatever the scores (DESIGN.md, contract
-3): an application the panel recommended despite the veto is left off the list and named in
-the summary, for the chair to correct.
+Public notice: 河环发〔2023〕23号 三、(一)3 publishes “通过专家评审的试点项目”. Which
+recommendations enter the list is the session's 公示名单 rule (``public_notice`` of the review
+rules, :class:`~nzc_review.evaluation.review_rules.NoticeRule`; 本工具默认规则: the finalized
+applications whose panel recommendation, the consensus, is 推荐 or 修改完善后推荐), in ranking
+order, with name, applicant, county, pilot type, the recommendation, the panel total
+(专家组评分, :func:`nzc_review.meeting.figures.panel_figures`, as in every other view) and a
+note. The core-indicator veto (一票否决) is the tool's rule, not the plan's: by default an
+application the panel recommended despite it stays on the list, its note naming the failed core
+indicators and the rule, and the summary names it with the rule; a session whose rules say
+``veto_removes: true`` leaves it off the list, and the summary names it with that rule. Never a
+silent removal.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from nzc_review.evaluation.review_rules import NoticeRule
+from nzc_review.evaluation.verdict import origin_zh
 from nzc_review.files.atomic import write_atomic
 from nzc_review.mcda.checks import McdaError
 from nzc_review.mcda.panel_stats import KendallW, kendall_w
@@ -51,8 +58,9 @@ __all__ = [
     "write_session_summary",
 ]
 
-#: Recommendations that put an application on the public-notice list.
-NOTICE_OUTCOMES = ("recommend", "recommend_after_revision")
+#: Recommendations that put an application on the public-notice list by default
+#: (:class:`~nzc_review.evaluation.review_rules.NoticeRule`, 本工具默认规则).
+NOTICE_OUTCOMES = NoticeRule().outcomes
 
 
 def rank_totals(totals: Sequence[float | None], digits: int = 2) -> list[tuple[int | None, bool]]:
@@ -132,6 +140,20 @@ class RankedApplication:
     recommendation_zh: str
     core_gate: str
     vetoed: bool
+    #: The failed core indicators (codes) behind a veto flag.
+    failed_core: tuple[str, ...] = ()
+    #: The veto rule the evaluation followed (one sentence with its origin).
+    veto_rule: str = ""
+    #: Where that rule comes from: 本工具默认规则, or the session's rules file.
+    veto_origin: str = ""
+
+    @property
+    def veto_note(self) -> str:
+        """The veto flag as the lists show it (empty without a veto)."""
+        if not self.vetoed:
+            return ""
+        return (f"核心指标{'、'.join(self.failed_core)}目标未达到参考值，一票否决提示"
+                f"（{self.veto_origin}）；以专家组结论为准")
 
     @property
     def rank_text(self) -> str:
@@ -174,17 +196,31 @@ class SessionOverview:
     audit_head: str = ""
 
     @property
+    def notice_rule(self) -> NoticeRule:
+        """The session's 公示名单 rule (its review rules)."""
+        return self.session.session_rules.review.public_notice
+
+    @property
     def notice(self) -> tuple[RankedApplication, ...]:
-        """The public-notice list (公示名单): recommended, not vetoed."""
+        """The public-notice list (公示名单): the recommendations the session's rule lists; an
+        application under the veto flag stays on it (with its note) unless the rule says
+        ``veto_removes``."""
+        rule = self.notice_rule
         return tuple(
-            r for r in self.ranking if r.recommendation in NOTICE_OUTCOMES and not r.vetoed
+            r for r in self.recommended if not (r.vetoed and rule.veto_removes)
         )
 
     @property
+    def recommended(self) -> tuple[RankedApplication, ...]:
+        """The applications whose panel recommendation the 公示名单 rule lists."""
+        return tuple(r for r in self.ranking if r.recommendation in self.notice_rule.outcomes)
+
+    @property
     def vetoed_but_recommended(self) -> tuple[RankedApplication, ...]:
-        """Applications the panel recommended although a core indicator vetoes them: left
-        off the public-notice list and named in the summary."""
-        return tuple(r for r in self.ranking if r.recommendation in NOTICE_OUTCOMES and r.vetoed)
+        """Applications the panel recommended although a core indicator's veto flag is on
+        them: named in the summary with the rule (on the list with the flag, or left off it
+        when the rule says ``veto_removes``)."""
+        return tuple(r for r in self.recommended if r.vetoed)
 
     @property
     def ties(self) -> tuple[tuple[RankedApplication, ...], ...]:
@@ -216,6 +252,9 @@ def _ranked_row(op: PanelOpinion) -> dict[str, Any]:
         "recommendation_zh": op.recommendation_zh,
         "core_gate": op.core_gate,
         "vetoed": op.vetoed,
+        "failed_core": tuple(op.evaluation.compliance.failed_core),
+        "veto_rule": op.veto_rule_zh if op.vetoed else "",
+        "veto_origin": origin_zh(op.evaluation.rules.veto.is_default) if op.vetoed else "",
     }
 
 
@@ -287,8 +326,15 @@ NOTICE_COLUMNS = (
     "试点类型",
     "推荐结论",
     "专家组评分",
+    "备注",
 )
-_GATE = {"pass": "通过", "fail": "不通过（一票否决）", "incomplete": "待补充"}
+_GATE = {"pass": "通过", "fail": "不通过", "incomplete": "待补充"}
+
+
+def _gate(r: RankedApplication) -> str:
+    """The core gate as the ranking shows it, the veto flag named (本工具默认规则)."""
+    text = _GATE.get(r.core_gate, r.core_gate)
+    return text + "（一票否决）" if r.vetoed else text
 
 
 def _round(x: float | None) -> float | None:
@@ -308,13 +354,14 @@ def _ranking_values(r: RankedApplication) -> list[Any]:
         _round(r.mean),
         _round(r.median),
         _round(r.trimmed_mean),
-        _GATE.get(r.core_gate, r.core_gate),
+        _gate(r),
         r.recommendation_zh,
     ]
 
 
 def _notice_values(i: int, r: RankedApplication) -> list[Any]:
-    return [i, r.name, r.applicant, r.county, r.pilot_type_zh, r.recommendation_zh, _round(r.total)]
+    return [i, r.name, r.applicant, r.county, r.pilot_type_zh, r.recommendation_zh,
+            _round(r.total), r.veto_note]
 
 
 def _sheet(wb: Any, title: str, header: Sequence[str], rows: list[list[Any]]) -> None:
@@ -401,12 +448,16 @@ def notice_html(overview: SessionOverview, day: str) -> str:
         [_cell(v, num=j in (0, 6)) for j, v in enumerate(_notice_values(i, r))]
         for i, r in enumerate(overview.notice, 1)
     ]
+    flagged = any(r.vetoed for r in overview.notice)
     body = (
         f"<p>{escape(s.name)}{'（' + escape(s.batch) + '）' if s.batch else ''}"
         "经专家评审，拟推荐以下申报为近零碳排放区试点，现予以公示。</p>"
         + (_table(NOTICE_COLUMNS, rows) if rows else "<p>无拟推荐的申报。</p>")
         + f"<p class='note'>评审日期：{escape(day)}。依据《河池市近零碳排放区试点建设工作方案"
-        "（试行）》（河环发〔2023〕23号）。“修改完善后推荐”的申报须按专家组评审意见修改完善。</p>"
+        "（试行）》（河环发〔2023〕23号）。“修改完善后推荐”的申报须按专家组评审意见修改完善。"
+        + ("备注中的一票否决提示为本工具规则，不是工作方案的规定；名单以专家组评审结论为准。"
+           if flagged else "")
+        + "</p>"
     )
     return _page("近零碳排放区试点拟推荐名单公示", body)
 
@@ -459,11 +510,19 @@ def summary_html(
     open_apps = _named_paragraph(
         "note", "尚未定稿、未列入排名：", [(a.name, a.id) for a in overview.open_apps]
     )
-    conflicts = _named_paragraph(
-        "failed",
-        "以下申报核心指标未达标（一票否决），但专家组结论为推荐，未列入公示名单，请组长核对：",
-        [(r.name, r.app_id) for r in overview.vetoed_but_recommended],
+    flagged = overview.vetoed_but_recommended
+    rule = overview.notice_rule
+    lead = (
+        "以下申报核心指标未达标（一票否决提示），专家组结论为推荐，按公示名单规则未列入公示名单，"
+        "请组长核对："
+        if rule.veto_removes
+        else "以下申报核心指标未达标（一票否决提示），专家组结论为推荐，已列入公示名单并在备注中"
+        "标注，请组长核对："
     )
+    conflicts = _named_paragraph("failed", lead, [(r.name, r.app_id) for r in flagged])
+    if flagged:
+        conflicts += f"<p class='note'>一票否决规则：{escape(flagged[0].veto_rule)}。</p>"
+    notice_rule = f"<p class='note'>{escape(rule.describe_zh())}。</p>"
     body = (
         f"<p>{escape(s.name)}；批次：{escape(s.batch or '—')}；评审日期：{escape(day)}；"
         f"定稿申报 {len(overview.ranking)} 项，拟推荐 {len(overview.notice)} 项。</p>"
@@ -474,6 +533,7 @@ def summary_html(
         + open_apps
         + "<h2>公示名单（拟推荐）</h2>"
         + (_table(NOTICE_COLUMNS, notice_rows) if notice_rows else "<p>无拟推荐的申报。</p>")
+        + notice_rule
         + conflicts
         + "<p class='note'>另见：public_notice.html、public_notice.xlsx（公示名单），"
         "summary.xlsx（排名与公示名单），scores.xlsx（全部评分、权重与意见）。</p>"
