@@ -5,16 +5,19 @@ The naive way, for the same notebook and applications: a shell loop of the ``pap
 command, then ``jupyter nbconvert --to html --no-input``, then Chromium's ``--print-to-pdf``,
 one application after the other. nzc-review's way is :func:`nzc_review.runner.batch.run_batch`
 with the ``nzc-review batch`` defaults (workers = cores, PDF, 10,000 draws), run in a fresh
-Python process as the command would be. Same run, same machine; the report content is compared
-(verdict and section headings in the HTML against the naive run; every PDF holds its own
-application's id).
+Python process as the command would be. Same run, same machine: half the naive loop runs just
+before the batch and half just after, so that both see the same load on average. The report
+content is compared (verdict and section headings in the HTML against the naive run; every
+PDF holds its own application's id).
 
 For each N: the wall time, the time per application and the speed-up over the naive time per
 application (measured at the smallest N: the naive loop is one application after the other,
-so its time per application does not depend on N); where the time went (seconds per stage,
-summed over the applications, which run ``workers`` at once, so the stages add up to more
-than the wall time); and memory — each kernel's resident memory just after each report, early
-in the run against late, and Chromium's, sampled.
+so its time per application does not depend on N), and the CPU time of both (every process
+each started, exactly: less sensitive to other work on the machine than wall time); where the
+time went (seconds per stage, summed over the applications, which run ``workers`` at once,
+so the stages add up to more than the wall time) and which processes used the CPU; and memory
+— each kernel's resident memory just after each report, early in the run against late, and
+Chromium's, sampled.
 
 Usage: python bench/bench_batch.py [N ...]   (default 20; a single N above 20 runs 20 and N,
 e.g. ``bench_batch.py 200`` gives a line for 20 and one for 200)
@@ -25,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -67,6 +71,12 @@ def make_variants(folder: Path, n: int) -> list[Path]:
     return paths
 
 
+def children_cpu() -> float:
+    """CPU seconds of every finished child process and of their reaped descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def naive(paths: list[Path], out: Path) -> float:
     started = time.perf_counter()
     for path in paths:
@@ -90,12 +100,11 @@ def naive(paths: list[Path], out: Path) -> float:
 def _kind(process: psutil.Process, root: int) -> str:
     if process.pid == root:
         return "batch"
-    name = process.name()
-    if "chromium" in name:
+    name, cmdline = process.name(), " ".join(process.cmdline())
+    if "chromium" in name or "--type=" in cmdline:  # utility processes are named "exe"
         return "chromium"
-    if name == "node" or "playwright" in name:
+    if name.startswith("node") or "playwright" in cmdline:
         return "playwright"
-    cmdline = " ".join(process.cmdline())
     return "kernels" if "ipykernel" in cmdline else "other"
 
 
@@ -144,10 +153,12 @@ class Sampler:
         return self.chromium_mb, by_kind
 
 
-def ours(folder: Path, out: Path) -> tuple[float, dict, list[float], dict[str, float]]:
-    """Wall seconds of the batch (a fresh process), its report, Chromium memory samples and
-    CPU seconds by kind of process (sampled: a process's last half second may be missed)."""
+def ours(folder: Path, out: Path) -> tuple[float, float, dict, list[float], dict[str, float]]:
+    """Wall and CPU seconds of the batch (a fresh process, with everything it started), its
+    report, Chromium memory samples and CPU seconds by kind of process (sampled every half
+    second: a process's last half second may be missed)."""
     report_path = out.parent / f"{out.name}.json"
+    cpu_before = children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", RUNNER, str(folder), str(out),
                                 str(report_path)], stdout=subprocess.DEVNULL,
@@ -155,10 +166,11 @@ def ours(folder: Path, out: Path) -> tuple[float, dict, list[float], dict[str, f
     sampler = Sampler(process.pid)
     _, stderr = process.communicate()
     seconds = time.perf_counter() - started
-    chromium, cpu = sampler.stop()
+    chromium, by_kind = sampler.stop()
     if process.returncode != 0:
         raise SystemExit(f"batch failed:\n{stderr}")
-    return seconds, json.loads(report_path.read_text(encoding="utf-8")), chromium, cpu
+    return (seconds, children_cpu() - cpu_before,
+            json.loads(report_path.read_text(encoding="utf-8")), chromium, by_kind)
 
 
 def content(html: Path) -> tuple[str, list[str]]:
@@ -212,56 +224,65 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} cores; load average at start {load()}")
     same = True
     rows = []
-    naive_per_app = None
+    naive_per_app = naive_cpu_per_app = None
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for n in sizes:
             apps = tmp / f"apps-{n}"
             apps.mkdir()
             paths = make_variants(apps, n)
-            seconds, report, chromium, cpu = ours(apps, tmp / f"ours-{n}")
-            print(f"nzc-review batch, N={n}: {seconds:.1f} s ({seconds / n:.3f} s per "
-                  f"application); load {load()}")
             naive_out = None
-            if naive_per_app is None and n <= NAIVE_MAX:
+            with_naive = naive_per_app is None and n <= NAIVE_MAX
+            if with_naive:  # half the naive loop before the batch, half after: same load
                 naive_out = tmp / f"naive-{n}"
-                t_naive = naive(paths, naive_out)
-                naive_per_app = t_naive / n
+                cpu_before = children_cpu()
+                t_naive = naive(paths[:n // 2], naive_out)
+                print(f"naive, first half: {t_naive:.1f} s; load {load()}")
+            seconds, cpu_total, report, chromium, by_kind = ours(apps, tmp / f"ours-{n}")
+            print(f"nzc-review batch, N={n}: {seconds:.1f} s ({seconds / n:.3f} s per "
+                  f"application, {cpu_total / n:.2f} CPU-s per application); load {load()}")
+            if with_naive:
+                t_naive += naive(paths[n // 2:], naive_out)
+                cpu_naive = children_cpu() - cpu_before - cpu_total
+                naive_per_app, naive_cpu_per_app = t_naive / n, cpu_naive / n
                 print(f"naive (papermill CLI + nbconvert CLI + chromium print, sequential), "
-                      f"N={n}: {t_naive:.1f} s ({naive_per_app:.2f} s per application); "
-                      f"load {load()}")
+                      f"N={n}: {t_naive:.1f} s ({naive_per_app:.2f} s and "
+                      f"{naive_cpu_per_app:.2f} CPU-s per application); load {load()}")
             ok = check(paths, tmp / f"ours-{n}", naive_out)
             same = same and ok
             failed = [r for r in report["results"] if r["status"] != "ok"]
             kernel_mb = [r["kernel_mb"] for r in report["results"] if r.get("kernel_mb")]
-            rows.append((n, seconds, report, kernel_mb, chromium, cpu, ok, failed))
+            rows.append((n, seconds, cpu_total, report, kernel_mb, chromium, by_kind, ok,
+                         failed))
             shutil.rmtree(tmp / f"ours-{n}", ignore_errors=True)
             shutil.rmtree(tmp / f"naive-{n}", ignore_errors=True)
     print()
-    print("per N (speed-up against the naive time per application):")
-    for n, seconds, report, kernel_mb, chromium, _cpu, ok, failed in rows:
+    print("per N (speed-up against the naive loop's time per application):")
+    for n, seconds, cpu_total, report, kernel_mb, chromium, _, ok, failed in rows:
         speed = f"{naive_per_app / (seconds / n):.1f}x" if naive_per_app else "-"
-        print(f"  N={n:>4}: {seconds:7.1f} s, {seconds / n:.3f} s per application, {speed}; "
-              f"kernel memory first/last quarter of reports {quarter(kernel_mb, 1):.0f}/"
-              f"{quarter(kernel_mb, 4):.0f} MB (max {max(kernel_mb, default=0):.0f}, "
-              f"{report.get('kernels_started', '?')} kernels started); Chromium (PSS) "
-              f"second/last quarter of the run {quarter(chromium, 2):.0f}/"
-              f"{quarter(chromium, 4):.0f} MB; failed {len(failed)}; "
-              f"content {'same' if ok else 'DIFFERS'}")
+        cpu_ratio = (f" (CPU {naive_cpu_per_app / (cpu_total / n):.1f}x less)"
+                     if naive_cpu_per_app else "")
+        print(f"  N={n:>4}: {seconds:7.1f} s, {seconds / n:.3f} s per application, "
+              f"{speed}{cpu_ratio}; kernel memory first/last quarter of reports "
+              f"{quarter(kernel_mb, 1):.0f}/{quarter(kernel_mb, 4):.0f} MB (max "
+              f"{max(kernel_mb, default=0):.0f}, {report.get('kernels_started', '?')} kernels "
+              f"started); Chromium (PSS) second/last quarter of the run "
+              f"{quarter(chromium, 2):.0f}/{quarter(chromium, 4):.0f} MB; failed "
+              f"{len(failed)}; content {'same' if ok else 'DIFFERS'}")
     print()
     print("where the time went (seconds summed over the applications, and per application):")
     print("  stage      " + "".join(f"{'N=' + str(r[0]):>22}" for r in rows))
-    for stage in rows[0][2]["profile"]:
+    for stage in rows[0][3]["profile"]:
         print(f"  {stage:<10} " + "".join(
-            f"{r[2]['profile'].get(stage, 0.0):12.1f} ({r[2]['profile'].get(stage, 0.0) / r[0]:.3f})"
+            f"{r[3]['profile'].get(stage, 0.0):12.1f} ({r[3]['profile'].get(stage, 0.0) / r[0]:.3f})"
             for r in rows))
     print(f"  {'wall':<10} " + "".join(f"{r[1]:12.1f} ({r[1] / r[0]:.3f})" for r in rows))
     print()
-    print("CPU seconds by process (sampled every 0.5 s), and per application:")
-    kinds = sorted({kind for r in rows for kind in r[5]})
-    for kind in kinds:
+    print("CPU seconds by process (sampled every 0.5 s; total exact), and per application:")
+    for kind in sorted({kind for r in rows for kind in r[6]}):
         print(f"  {kind:<10} " + "".join(
-            f"{r[5].get(kind, 0.0):12.1f} ({r[5].get(kind, 0.0) / r[0]:.3f})" for r in rows))
+            f"{r[6].get(kind, 0.0):12.1f} ({r[6].get(kind, 0.0) / r[0]:.3f})" for r in rows))
+    print(f"  {'total':<10} " + "".join(f"{r[2]:12.1f} ({r[2] / r[0]:.3f})" for r in rows))
     print()
     print(f"same report content: {'yes' if same else 'NO'}")
     return 0 if same else 1

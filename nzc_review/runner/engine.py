@@ -24,9 +24,9 @@ from papermill.utils import merge_kwargs, remove_args
 #: The name to pass to ``papermill.execute_notebook(engine_name=...)``.
 ENGINE_NAME = "nzc-warm"
 #: How long each round of the handshake waits for IOPub before it asks again (seconds; the
-#: last one for every further round). A fresh subscription usually misses the first round's
-#: status (ZeroMQ's subscription reaches the kernel a moment after the connection), so the
-#: first wait is short; later ones allow a busy machine more time.
+#: last one for every further round). A fresh subscription can miss the first round's status
+#: (ZeroMQ's subscription reaches the kernel a moment after the connection), so the first
+#: wait is short; later ones allow a busy machine more time.
 IOPUB_WAITS = (0.02, 0.05, 0.1, 0.2)
 
 

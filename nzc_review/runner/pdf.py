@@ -40,6 +40,13 @@ FOOTER = (
 TAB_USES = 50
 
 
+#: The tabs' window. Nobody looks at a tab's screen rendering, which Chromium repaints after
+#: every load; a small window leaves less to paint. The printed pages do not depend on it:
+#: they are laid out on the A4 page, and the report's CSS has no rule that depends on the
+#: window's size.
+VIEWPORT = {"width": 700, "height": 200}
+
+
 class PdfError(NzcError):
     """Chromium is missing or could not print."""
 
@@ -203,7 +210,7 @@ class PdfService:
         self._browser = await self._playwright.chromium.launch(
             executable_path=self.executable, args=CHROMIUM_ARGS
         )
-        self._context = await self._browser.new_context()
+        self._context = await self._browser.new_context(viewport=VIEWPORT)
         # idle tabs; ``None`` stands for a tab not opened yet (opened on first use)
         self._idle: asyncio.Queue = asyncio.Queue()
         for _ in range(self._concurrency):

@@ -48,6 +48,7 @@ def _pdf_text(path: Path) -> str:
                           check=True).stdout
 
 
+@pytest.mark.slow
 @pytest.mark.requires_chromium
 def test_parallel_printing_keeps_each_pdf_with_its_own_report(tmp_path):
     """Six reports of different lengths printed at once in three tabs: every PDF holds its own
@@ -67,6 +68,7 @@ def test_parallel_printing_keeps_each_pdf_with_its_own_report(tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+@pytest.mark.slow
 @pytest.mark.requires_chromium
 def test_a_failed_or_hung_print_leaves_no_pdf_and_its_tab_is_replaced(tmp_path):
     """A missing report and one whose page never finishes loading fail alone, leave no file,
@@ -89,6 +91,63 @@ def test_a_failed_or_hung_print_leaves_no_pdf_and_its_tab_is_replaced(tmp_path):
     assert opened == 3  # the first tab failed, its replacement hung, the third printed
 
 
+def _rich_report(folder: Path, name: str) -> Path:
+    """A report like the real ones: the report style sheet, headings, a table and a chart."""
+    import base64
+
+    import matplotlib.pyplot as plt
+
+    from nzc_review.present import charts
+
+    charts.cjk_font()
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
+    ax.bar(["2022", "2023", "2024"], [85, 82, 80], label="核算排放")
+    ax.legend()
+    png = base64.b64encode(charts.png_bytes(fig)).decode()
+    css = (ROOT / "reports" / "nzc_report" / "report.css").read_text(encoding="utf-8")
+    rows = "".join(f"<tr><td class='code'>YQ-{i:02d}</td><td>指标{i} 单位能耗下降</td>"
+                   f"<td class='num'>{i * 1.5:.1f}</td></tr>" for i in range(1, 40))
+    path = folder / f"{name}.html"
+    path.write_text(f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
+                    f"<style>{css}</style></head><body><main class='report'>"
+                    f"<h1>{name} 近零碳排放区试点申报评估报告</h1><h2>一、评估结论</h2>"
+                    f"<p>建设可行性：基本可行</p><h2>二、指标达标情况</h2><table>{rows}</table>"
+                    f"<figure><img alt='图表' src='data:image/png;base64,{png}'></figure>"
+                    f"</main></body></html>", encoding="utf-8")
+    return path
+
+
+def _pages(pdf: Path, prefix: Path) -> list[bytes]:
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(prefix)], check=True)
+    return [p.read_bytes() for p in sorted(prefix.parent.glob(prefix.name + "-*.png"))]
+
+
+@pytest.mark.slow
+@pytest.mark.requires_chromium
+def test_a_reused_tab_prints_the_same_pages_as_a_fresh_full_size_one(tmp_path, browser):
+    """The service's tabs (small window, media set once, used before by another report)
+    print exactly the pages a fresh page of the default size prints."""
+    from nzc_review.runner.pdf import FOOTER
+
+    first, report = _rich_report(tmp_path, "FIRST-1"), _rich_report(tmp_path, "SECOND-2")
+    with PdfService(concurrency=1) as printer:
+        printer.submit(first, tmp_path / "first.pdf").result(120)
+        printer.submit(report, tmp_path / "reused.pdf").result(120)
+        assert printer.opened == 1
+    page = browser.new_page()
+    page.goto(report.as_uri(), wait_until="load")
+    page.emulate_media(media="print")
+    page.pdf(path=str(tmp_path / "fresh.pdf"), format="A4", print_background=True,
+             display_header_footer=True, header_template="<span></span>",
+             footer_template=FOOTER,
+             margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"})
+    page.close()
+    reused = _pages(tmp_path / "reused.pdf", tmp_path / "r")
+    assert len(reused) >= 2
+    assert reused == _pages(tmp_path / "fresh.pdf", tmp_path / "f")
+
+
+@pytest.mark.slow
 def test_a_browser_that_cannot_start_is_reported_when_waited_for(tmp_path):
     """Chromium starts while the batch does other work; a start that failed is a clear
     error when the batch waits for it, and nothing is left running."""
@@ -208,6 +267,7 @@ def test_a_kernel_that_grew_is_replaced_and_one_that_did_not_is_reused(tmp_path)
         pool.release(fresh)
 
 
+@pytest.mark.slow
 def test_kernel_warm_up_loads_tables_and_font_but_no_notebook_machinery():
     code = (
         "import json, sys\n"
