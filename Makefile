@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSDEPS_BIN := /usr/bin/chromium
 SYSDEPS_PKGS := chromium fonts-noto-cjk poppler-utils libreoffice-calc-nogui
+# Python's bytecode cache on, whatever the shell says: the tests start hundreds of Python
+# processes (commands, kernels, servers), and pytest keeps its rewritten test modules there.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test test-fast lint bench sysdeps venv clean serve
 
