@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from nzc_review.evaluation.basis import BASIS_ZH
-from nzc_review.evaluation.compliance import GATE_ZH, STATUS_ZH, ComplianceReport
+from nzc_review.evaluation.compliance import STATUS_ZH, ComplianceReport
+from nzc_review.evaluation.review_rules import VetoRule, gate_zh
 from nzc_review.policy import catalog
 from nzc_review.present.compliance_rows import Note, indicator_row
 
@@ -30,8 +31,10 @@ def status_text(status: str) -> Text:
     return Text(f"{mark} {STATUS_ZH[status]}", style=style)
 
 
-def gate_text(gate: str) -> Text:
-    return Text(f" {GATE_ZH[gate]} ", style=GATE_STYLE[gate])
+def gate_text(gate: str, veto: VetoRule | None = None) -> Text:
+    """The core gate as a badge, in the words of the veto rule in force
+    (:func:`nzc_review.evaluation.review_rules.gate_zh`; default: the tool's default rule)."""
+    return Text(f" {gate_zh(gate, veto)} ", style=GATE_STYLE[gate])
 
 
 def number_text(value: float | None, digits: int = 0, suffix: str = "", sign: bool = False) -> str:
@@ -91,14 +94,15 @@ NOTE_ZH: dict[Note, str] = {
 }
 
 
-def compliance_view(console, report: ComplianceReport, *, show_basis: bool = True) -> None:
+def compliance_view(console, report: ComplianceReport, *, show_basis: bool = True,
+                    veto: VetoRule | None = None) -> None:
     """The compliance table of one application, its innovative indicators apart (创新指标), and
     the accounting basis of the computed values (``show_basis``)."""
     title = Text.assemble(
         (f"{report.id}  {report.name}", "bold"),
         f"  [{catalog.PILOT_TYPE_ZH[report.pilot_type]}]  基准年 {report.base_year}",
         f"  目标年 {report.target_year or '—'}  核心指标门槛：",
-        gate_text(report.core_gate),
+        gate_text(report.core_gate, veto),
     )
     console.print()
     console.print(title)
@@ -197,7 +201,7 @@ _num = number_text
 
 def evaluation_view(console, ev) -> None:
     """Everything ``nzc-review evaluate`` prints for one application."""
-    compliance_view(console, ev.compliance, show_basis=False)
+    compliance_view(console, ev.compliance, show_basis=False, veto=ev.rules.veto)
     console.print(Text.assemble("可行性结论：", (f" {ev.verdict.level} ", VERDICT_STYLE[ev.verdict.code])))
     for reason in ev.verdict.reasons:
         console.print(f"  [{reason.rule}] {reason.level}：{reason.text}")
@@ -303,7 +307,7 @@ def evaluation_summary(results: list, console) -> None:
             continue
         fc = ev.forecast
         table.add_row(
-            ev.id, ev.name, ev.pilot_type_zh, gate_text(ev.core_gate),
+            ev.id, ev.name, ev.pilot_type_zh, gate_text(ev.core_gate, ev.rules.veto),
             {"eligible": "符合", "not_eligible": "不符合", "unconfirmed": "待确认"}[
                 ev.eligibility.status],
             "完整" if ev.completeness.status == "complete"

@@ -259,3 +259,15 @@ def test_batch_hands_the_rules_file_and_leaves_the_basis_to_it(tmp_path, monkeyp
     assert (job.parameters["accounting_basis"], job.parameters["grid_factor"]) == (None, None)
     ev = report.evaluate_for_report(str(COMMUNITY), draws=300, rules=job.parameters["rules"])
     assert ev.verdict.level == "基本可行" and ev.rules.veto.action == "flag_only"
+
+
+def test_the_terminal_names_the_veto_rule_in_force(tmp_path, capsys):
+    """The table printed by ``evaluate`` says what the rules make of a failed core gate: a
+    veto that only flags is not printed as a veto that lowers the verdict."""
+    flag = _write(tmp_path, {"veto": {"action": "flag_only"}})
+    assert main(["evaluate", str(COMMUNITY), "--draws", "300", "--rules", str(flag)]) == 0
+    out = capsys.readouterr().out
+    assert "一票否决仅作提示" in out and "不通过（一票否决）" not in out
+    assert main(["evaluate", str(COMMUNITY), "--draws", "300"]) == 0
+    out = capsys.readouterr().out
+    assert "不通过（一票否决）" in out and "仅作提示" not in out
