@@ -12,23 +12,21 @@ Modules
 ``intake``       reading any file by its ``format`` key; cross-checks; merging disclosures
 ``excel``        the simple workbook layout of both formats
 ``acceptance``   the acceptance evaluation: indicators, projects, accounting, score, verdict
+                 (its rules: :mod:`nzc_review.mcda.acceptance_rules`)
 ``disclosure``   one pilot's disclosure of one year, in plain public language
 ``monitor``      the re-review rules (pure functions) and the review of every pilot
 ``config``       acceptance and re-review rules from a YAML/JSON file
 ``report``, ``charts``, ``terminal``   HTML fragments, matplotlib charts, rich tables
 ``jobs``         notebook jobs for :func:`nzc_review.runner.jobs.run_notebook_jobs`
+``session``      the acceptance evaluation as an expert acceptance meeting (a review session of
+                 kind ``acceptance``) keeps and shows it
 
 Everything is described for users in ``docs/lifecycle.md``.
 """
 
 from __future__ import annotations
 
-from nzc_review.lifecycle.acceptance import (
-    AcceptanceResult,
-    AcceptanceRules,
-    ScoreWeights,
-    evaluate_acceptance,
-)
+from nzc_review.lifecycle.acceptance import AcceptanceResult, evaluate_acceptance
 from nzc_review.lifecycle.disclosure import DisclosureView, disclosure_view
 from nzc_review.lifecycle.intake import (
     AcceptanceCase,
@@ -39,6 +37,7 @@ from nzc_review.lifecycle.intake import (
     register_format,
 )
 from nzc_review.lifecycle.monitor import MonitorReport, MonitorRules, monitor
+from nzc_review.mcda.acceptance_rules import AcceptanceRules, ScoreWeights
 
 __all__ = [
     "AcceptanceCase",

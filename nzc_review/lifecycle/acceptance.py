@@ -3,7 +3,7 @@
 河环发〔2023〕23号 三、(二)2: *建设主体完成建设目标，达到验收要求时，向属地生态环境主管部门提出验收申请
 并提交自我评价报告，由市生态环境局会同市级主管部门组织专家开展验收工作*. The work plan sets no
 acceptance rubric; the defaults below are ours, written down in ``docs/lifecycle.md`` and every
-one configurable (:class:`AcceptanceRules`).
+one configurable (:class:`~nzc_review.mcda.acceptance_rules.AcceptanceRules`).
 
 What is compared (all pure; the inputs are validated models):
 
@@ -56,7 +56,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from nzc_review.errors import FieldError
 from nzc_review.evaluation.accounting import Accounting, account_carbon
 from nzc_review.evaluation.basis import (
     BASIS_ZH,
@@ -78,7 +77,7 @@ from nzc_review.evaluation.factors import EmissionFactor
 from nzc_review.evaluation.innovative import INNOVATIVE_ZH
 from nzc_review.lifecycle.intake import AcceptanceCase
 from nzc_review.lifecycle.model import Acceptance, ReportedValue
-from nzc_review.mcda.recommendation import DEFAULT_BANDS, Band
+from nzc_review.mcda.acceptance_rules import DEFAULT_ACCEPTANCE_RULES, AcceptanceRules
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Application, IndicatorValue
 
@@ -90,105 +89,6 @@ DIRECTION_ZH = {"at_least": "越高越好（不低于目标值）", "at_most": "
                 "yes": "是否达成（是/否）"}
 PROJECT_STATUS_ZH = {"done": "按期完成", "late": "逾期完成", "not_done": "未完成",
                      "unreported": "未报告"}
-
-
-class RulesError(FieldError, ValueError):
-    """Bad acceptance or monitoring rules; ``name`` is the field (``weights.core``)."""
-
-
-@dataclass(frozen=True)
-class ScoreWeights:
-    """Points of each part of the acceptance score; they must add up to 100."""
-
-    core: float = 50.0
-    other: float = 20.0
-    projects: float = 20.0
-    accounting: float = 10.0
-
-    def __post_init__(self) -> None:
-        values = asdict(self)
-        for name, value in values.items():
-            if not math.isfinite(value) or value < 0:
-                raise RulesError("expected a number of at least 0", name=f"weights.{name}",
-                                 value=value)
-        total = sum(values.values())
-        if abs(total - 100.0) > 1e-6:
-            raise RulesError("the weights must add up to 100", name="weights", value=total)
-
-
-@dataclass(frozen=True)
-class AcceptanceRules:
-    """The configurable acceptance rules (defaults documented in the module docstring).
-
-    Attributes
-    ----------
-    weights:
-        Points of core indicators, other indicators, key projects, accounting and disclosure.
-    target_miss_credit:
-        Credit of an indicator that meets its reference value but not the committed target.
-    completion_share:
-        Share of a project's credit for completion on time (the rest for delivered reduction).
-    require_core_met:
-        A core indicator missing its reference value (or without a value) fails the acceptance.
-    require_projects_done:
-        A key project not completed by the end of the construction period fails it.
-    require_core_targets:
-        A core indicator missing its committed target fails it (off by default: it costs points).
-    require_innovative_targets:
-        An innovative indicator (创新指标) missing its committed target, or without a reported
-        value, fails it (off by default: they are the applicant's own, 本工具默认规则).
-    pass_score:
-        Minimum score; ``None`` takes the lower bound of the band coded ``pass`` (60).
-    bands:
-        Grade bands, best first (:class:`nzc_review.mcda.recommendation.Band`).
-    tolerance_pct:
-        Declared against computed figures: differences above this percentage are flagged.
-    """
-
-    weights: ScoreWeights = field(default_factory=ScoreWeights)
-    target_miss_credit: float = 0.5
-    completion_share: float = 0.5
-    require_core_met: bool = True
-    require_projects_done: bool = True
-    require_core_targets: bool = False
-    require_innovative_targets: bool = False
-    pass_score: float | None = None
-    bands: tuple[Band, ...] = DEFAULT_BANDS
-    tolerance_pct: float = 5.0
-
-    def __post_init__(self) -> None:
-        for name in ("target_miss_credit", "completion_share"):
-            value = getattr(self, name)
-            if not 0 <= value <= 1:
-                raise RulesError("expected a share between 0 and 1", name=name, value=value)
-        if not self.bands:
-            raise RulesError("at least one grade band is needed", name="bands")
-        lowers = [b.lower for b in self.bands]
-        if any(a <= b for a, b in zip(lowers, lowers[1:], strict=False)):
-            raise RulesError("bands must be listed best first with decreasing lower bounds",
-                             name="bands")
-        if lowers[-1] > 0:
-            raise RulesError("the lowest band must start at 0 or below", name="bands")
-        if self.pass_score is None and not any(b.code == "pass" for b in self.bands):
-            raise RulesError("give pass_score, or a band coded 'pass'", name="pass_score")
-        if self.tolerance_pct < 0:
-            raise RulesError("expected at least 0", name="tolerance_pct", value=self.tolerance_pct)
-
-    @property
-    def threshold(self) -> float:
-        """The minimum score to pass."""
-        if self.pass_score is not None:
-            return self.pass_score
-        return next(b.lower for b in self.bands if b.code == "pass")
-
-    def grade_for(self, score: float) -> Band:
-        for band in self.bands:
-            if score >= band.lower - _EPS:
-                return band
-        return self.bands[-1]
-
-
-DEFAULT_ACCEPTANCE_RULES = AcceptanceRules()
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """Acceptance and re-review rules from a YAML or JSON file (``--rules FILE``).
 
-Both sections are optional; a key left out keeps its default (``docs/lifecycle.md``)::
+Both sections are optional; a key left out keeps its default (``docs/lifecycle.md``); the
+``acceptance`` section is read by :mod:`nzc_review.mcda.acceptance_rules` (an acceptance meeting
+keeps it with its session)::
 
     acceptance:
       weights: {core: 50, other: 20, projects: 20, accounting: 10}   # must add up to 100
@@ -26,48 +28,21 @@ Both sections are optional; a key left out keeps its default (``docs/lifecycle.m
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from nzc_review.errors import FieldError, InputError
-from nzc_review.lifecycle.acceptance import AcceptanceRules, ScoreWeights
 from nzc_review.lifecycle.monitor import MonitorRules
-from nzc_review.mcda.recommendation import Band
+from nzc_review.mcda.acceptance_rules import (
+    AcceptanceRules,
+    AcceptanceSection,
+    acceptance_rules_from_section,
+)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-#: The ``weights`` block: the fields and defaults of :class:`ScoreWeights`, read from it.
-_Weights = create_model(
-    "_Weights",
-    __base__=_Model,
-    **{f.name: (float, f.default) for f in dataclasses.fields(ScoreWeights)},
-)
-
-
-class _Band(_Model):
-    code: str = Field(min_length=1)
-    label: str = Field(min_length=1)
-    lower: float | None = None
-    outcome: str | None = None
-
-
-class _Acceptance(_Model):
-    weights: _Weights | None = None
-    target_miss_credit: float | None = None
-    completion_share: float | None = None
-    require_core_met: bool | None = None
-    require_projects_done: bool | None = None
-    require_core_targets: bool | None = None
-    require_innovative_targets: bool | None = None
-    pass_score: float | None = None
-    bands: list[_Band] | None = None
-    tolerance_pct: float | None = None
 
 
 class _Monitor(_Model):
@@ -79,7 +54,7 @@ class _Monitor(_Model):
 
 
 class RulesFile(_Model):
-    acceptance: _Acceptance | None = None
+    acceptance: AcceptanceSection | None = None
     monitor: _Monitor | None = None
 
 
@@ -109,20 +84,7 @@ def rules_from_mapping(data: object, source: str = "rules"
         raise InputError(source, translate_errors(exc)) from None
     section = "acceptance"
     try:
-        acceptance = AcceptanceRules()
-        if parsed.acceptance is not None:
-            given = _given(parsed.acceptance)
-            if "weights" in given:
-                given["weights"] = ScoreWeights(**given["weights"])
-            if "bands" in given:
-                bands = given["bands"]
-                given["bands"] = tuple(
-                    Band(b["code"], b["label"],
-                         -math.inf if b.get("lower") is None else float(b["lower"]),
-                         b.get("outcome") or ("do_not_recommend" if i == len(bands) - 1
-                                              else "recommend"))
-                    for i, b in enumerate(bands))
-            acceptance = AcceptanceRules(**given)
+        acceptance = acceptance_rules_from_section(parsed.acceptance)
         section = "monitor"
         monitor = MonitorRules()
         if parsed.monitor is not None:

@@ -38,9 +38,9 @@ from dataclasses import asdict, dataclass, field
 
 from nzc_review.evaluation.basis import AccountingOptions, basis_zh, emission_series
 from nzc_review.evaluation.compliance import NOT_MET
-from nzc_review.lifecycle.acceptance import RulesError
 from nzc_review.lifecycle.disclosure import IndicatorYear, change_pct, indicator_values
 from nzc_review.lifecycle.intake import PilotHistory, pilot_application
+from nzc_review.mcda.acceptance_rules import RulesError
 from nzc_review.policy import catalog
 
 OK, WARNING, EXIT = "ok", "warning", "exit"

@@ -28,6 +28,13 @@ rule allows):
 The grade maps to an outcome (优秀 and 通过 -> 推荐, 未通过 -> 不推荐 by default) and
 the outcome is then capped by rules 3 and 4. The result is the rules' suggestion: the
 panel's own recommendation (the consensus) decides.
+
+An expert **acceptance** meeting (验收, 河环发〔2023〕23号 三、(二)2) uses the same rules with
+its own outcomes, :data:`ACCEPTANCE_OUTCOMES` 通过验收 / 不通过验收 (bands whose outcomes are
+these: :data:`ACCEPTANCE_BANDS`). There is no "after revision" outcome: a core indicator whose
+achieved value is missing or needs review (``incomplete``) caps the suggestion at 不通过验收,
+as the automatic acceptance evaluation fails it (``require_core_met``,
+:mod:`nzc_review.lifecycle.acceptance`; 本工具默认规则), and a revision request does not apply.
 """
 
 from __future__ import annotations
@@ -41,6 +48,9 @@ from nzc_review.mcda import checks
 from nzc_review.mcda.checks import McdaError
 
 __all__ = [
+    "ACCEPTANCE_BANDS",
+    "ACCEPTANCE_OUTCOMES",
+    "ALL_OUTCOMES",
     "CORE_GATES",
     "DEFAULT_BANDS",
     "DEFAULT_RULES",
@@ -76,6 +86,19 @@ OUTCOMES: dict[str, Outcome] = {
     )
 }
 
+#: The outcomes of an expert acceptance meeting (验收, 三、(二)2), best first.
+ACCEPTANCE_OUTCOMES: dict[str, Outcome] = {
+    o.code: o
+    for o in (
+        Outcome("accepted", "通过验收", "accepted", 1),
+        Outcome("not_accepted", "不通过验收", "not accepted", 0),
+    )
+}
+#: Every outcome by its code: a review's and an acceptance's (a band names one of them).
+ALL_OUTCOMES: dict[str, Outcome] = {**OUTCOMES, **ACCEPTANCE_OUTCOMES}
+#: The outcome sets, each complete: a session's bands take their outcomes from one of them.
+_FAMILIES: tuple[dict[str, Outcome], ...] = (OUTCOMES, ACCEPTANCE_OUTCOMES)
+
 #: Values of ``core_gate`` (DESIGN.md, contract 3).
 CORE_GATES = ("pass", "incomplete", "fail")
 #: What the core-indicator veto does (``veto`` of the review rules): the default first.
@@ -92,7 +115,7 @@ class Band:
     outcome: str
 
     def __post_init__(self) -> None:
-        checks.one_of(self.outcome, OUTCOMES, f"bands[{self.code}].outcome", "outcome")
+        checks.one_of(self.outcome, ALL_OUTCOMES, f"bands[{self.code}].outcome", "outcome")
         if math.isnan(self.lower):
             raise McdaError("lower bound is NaN", name=f"bands[{self.code}].lower")
 
@@ -102,6 +125,13 @@ DEFAULT_BANDS: tuple[Band, ...] = (
     Band("excellent", "优秀", 85.0, "recommend"),
     Band("pass", "通过", 60.0, "recommend"),
     Band("fail", "未通过", -math.inf, "do_not_recommend"),
+)
+#: Default bands of an acceptance meeting: the same grades (the source above is an acceptance
+#: evaluation notice), 优秀 and 通过 -> 通过验收, 未通过 -> 不通过验收 (本工具默认规则).
+ACCEPTANCE_BANDS: tuple[Band, ...] = (
+    Band("excellent", "优秀", 85.0, "accepted"),
+    Band("pass", "通过", 60.0, "accepted"),
+    Band("fail", "未通过", -math.inf, "not_accepted"),
 )
 
 
@@ -164,6 +194,24 @@ class RecommendationRules:
         for f in self.floors:
             checks.one_of(f.cap, codes, f"floors[{f.criterion}].cap", "grade")
             checks.finite_number(f.minimum, f"floors[{f.criterion}].minimum")
+        if not any(all(b.outcome in family for b in self.bands) for family in _FAMILIES):
+            raise McdaError(
+                "the bands mix the outcomes of a review (recommend, …) and of an acceptance "
+                "(accepted, not_accepted)",
+                name="bands",
+                value=[b.outcome for b in self.bands],
+            )
+
+    @property
+    def outcomes(self) -> dict[str, Outcome]:
+        """The outcome set of the bands, best first: :data:`OUTCOMES` (a review) or
+        :data:`ACCEPTANCE_OUTCOMES` (an acceptance)."""
+        return next(f for f in _FAMILIES if all(b.outcome in f for b in self.bands))
+
+    @property
+    def acceptance(self) -> bool:
+        """The bands give acceptance outcomes (通过验收 / 不通过验收)."""
+        return self.outcomes is ACCEPTANCE_OUTCOMES
 
     def band(self, code: str) -> Band:
         for b in self.bands:
@@ -231,7 +279,7 @@ class Recommendation:
 
     @property
     def outcome_label_en(self) -> str:
-        return OUTCOMES[self.outcome].label_en
+        return ALL_OUTCOMES[self.outcome].label_en
 
 
 def _fmt(x: float) -> str:
@@ -322,31 +370,44 @@ def recommend(
     flagged = core_gate == "fail" and rules.veto != "off"
     vetoed = flagged and rules.veto == "lower_verdict"
     origin = origin_zh(rules.veto == VETO_MODES[0])
+    family = rules.outcomes
+    lowest = min(family.values(), key=lambda o: o.level)
+    value = "实际值" if rules.acceptance else "目标值"
     if vetoed:
         cap_grade(rules.bands[-1].code)
         reasons.append(
             Reason(
                 "core_indicator_veto",
-                f"核心指标目标值未达到参考值要求，按一票否决规则（{origin}）建议不予推荐。",
+                f"核心指标{value}未达到参考值要求，按一票否决规则（{origin}）建议"
+                f"{'不通过验收' if rules.acceptance else '不予推荐'}。",
             )
         )
     elif flagged:
         reasons.append(
             Reason(
                 "core_indicator_veto_flag",
-                f"核心指标目标值未达到参考值要求：一票否决仅作提示（{origin}），不改变推荐建议。",
+                f"核心指标{value}未达到参考值要求：一票否决仅作提示（{origin}），不改变"
+                f"{'验收' if rules.acceptance else '推荐'}建议。",
             )
         )
 
-    outcome = OUTCOMES[grade.outcome]
+    outcome = family[grade.outcome]
 
     def cap_outcome(code: str) -> None:
         nonlocal outcome
-        if OUTCOMES[code].level < outcome.level:
-            outcome = OUTCOMES[code]
+        if family[code].level < outcome.level:
+            outcome = family[code]
 
     if vetoed:
-        cap_outcome("do_not_recommend")
+        cap_outcome(lowest.code)
+    elif core_gate == "incomplete" and rules.acceptance:
+        cap_outcome(lowest.code)
+        reasons.append(
+            Reason(
+                "core_indicator_incomplete",
+                "部分核心指标实际值缺失或需人工核定，须补充核实后方可通过验收（本工具默认规则）。",
+            )
+        )
     elif core_gate == "incomplete":
         cap_outcome("recommend_after_revision")
         reasons.append(
@@ -355,7 +416,7 @@ def recommend(
                 "部分核心指标目标值缺失或需人工核实，须补充完善后方可推荐。",
             )
         )
-    if revision_requested:
+    if revision_requested and not rules.acceptance:
         cap_outcome("recommend_after_revision")
         reasons.append(Reason("revision_requested", "专家组要求根据评审意见修改完善创建方案。"))
 

@@ -2,7 +2,7 @@
 required revisions of the panel's consensus were addressed.
 
 An applicant's revised application is imported into the session as a new version
-(``import_file``: same id, different content → version n+1; every version is kept). An
+(:func:`~nzc_review.meeting.documents.import_file`: same id, different content → version n+1; every version is kept). An
 application the panel finalized with 修改完善后推荐 takes its revised file as the next review
 round: the finalized round is kept whole (:meth:`nzc_review.store.SQLiteStore.rounds`) and the
 application is open again at the new version. Then:

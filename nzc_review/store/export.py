@@ -3,7 +3,7 @@
 Sheets (Chinese first): 评审会 (session and criteria), 评分 (one row per expert and
 application with every criterion score and the weighted total), 权重 (each expert's
 normalised weights), 评审意见 (each expert's opinion), 专家组意见 (the consensus and
-finalization, with the panel's figures from :func:`nzc_review.meeting.figures.application_figures`),
+finalization, with the panel's figures from :func:`nzc_review.store.figures.application_figures`),
 专家 (panel; no tokens), 利益冲突 (conflicts of interest), 申报 (every
 imported version with its SHA-256). The workbook is written to a temporary file next to the
 target and renamed into place, so a reader never sees half a file. Every text (names, opinions,
@@ -204,7 +204,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
         {5: 50, 6: 50, 7: 50},
     )
 
-    from nzc_review.meeting.figures import application_figures
+    from nzc_review.store.figures import application_figures
 
     rows = []
     for app in apps.values():

@@ -1,5 +1,7 @@
-"""Opening a review session's store (any backend), creating a session, importing an
-application file into it, and the head of its audit trail."""
+"""Opening a review session's store (any backend), creating a session, the hash of a file
+to import and the head of its audit trail. Reading the files a session imports (applications,
+self-evaluation reports) is :func:`nzc_review.meeting.documents.import_file`: the store knows no
+file format."""
 
 from __future__ import annotations
 
@@ -11,14 +13,13 @@ from typing import Any
 
 from nzc_review.store.errors import StoreError
 from nzc_review.store.interface import ReviewStore
-from nzc_review.store.records import Actor, Criterion, ImportResult
+from nzc_review.store.records import Actor, Criterion
 from nzc_review.store.sqlite import SQLiteStore
 
 __all__ = [
     "audit_head",
     "create_session",
     "file_sha256",
-    "import_file",
     "open_store",
     "register_backend",
 ]
@@ -126,20 +127,3 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: fh.read(1 << 16), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def import_file(store: ReviewStore, actor: Actor, path: str | os.PathLike[str]) -> ImportResult:
-    """Read, validate and import one application file (YAML, JSON or Excel).
-
-    Raises
-    ------
-    InputError
-        The file is not a valid application (``file: field: message``).
-    """
-    from nzc_review.intake import load_application
-
-    path = Path(path)
-    application = load_application(path)
-    return store.import_application(
-        actor, application, content_sha256=file_sha256(path), source_name=path.name
-    )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from nzc_review.mcda.recommendation import RecommendationRules
 
 __all__ = [
+    "ACCEPTANCE_RECOMMENDATIONS",
     "APPLICATION_READER_ROLES",
     "CONFLICT_BASIS_ZH",
     "CONFLICT_STATUS_ZH",
@@ -26,6 +27,7 @@ __all__ = [
     "MANAGING_ROLES",
     "READ_ALL_ROLES",
     "RECOMMENDATIONS",
+    "RECOMMENDATIONS_OF_KIND",
     "RECOMMENDATION_ZH",
     "REVIEW_STATUS_ZH",
     "ROLES",
@@ -50,6 +52,7 @@ __all__ = [
     "ReviewRound",
     "SessionInfo",
     "VerifyResult",
+    "default_criteria",
 ]
 
 # --------------------------------------------------------------------------------------
@@ -83,10 +86,20 @@ READ_ALL_ROLES = frozenset({"chair", "secretary", "operator"})
 APPLICATION_READER_ROLES = READ_ALL_ROLES | {"analyst"}
 
 RECOMMENDATIONS: tuple[str, ...] = ("recommend", "recommend_after_revision", "do_not_recommend")
+#: The conclusions of an expert acceptance meeting (验收, 河环发〔2023〕23号 三、(二)2).
+ACCEPTANCE_RECOMMENDATIONS: tuple[str, ...] = ("accepted", "not_accepted")
+#: The recommendations an expert and the consensus may give, by the session's kind
+#: (:attr:`nzc_review.store.rules.SessionRules.kind`).
+RECOMMENDATIONS_OF_KIND: dict[str, tuple[str, ...]] = {
+    "review": RECOMMENDATIONS,
+    "acceptance": ACCEPTANCE_RECOMMENDATIONS,
+}
 RECOMMENDATION_ZH = {
     "recommend": "推荐",
     "recommend_after_revision": "修改完善后推荐",
     "do_not_recommend": "不推荐",
+    "accepted": "通过验收",
+    "not_accepted": "不通过验收",
 }
 
 ReviewStatus = Literal["draft", "submitted"]
@@ -150,6 +163,21 @@ DEFAULT_CRITERIA: tuple[Criterion, ...] = tuple(
         ("safeguards", "保障措施", "Safeguards"),
     )
 )
+
+
+
+def default_criteria(kind: str = "review") -> tuple[Criterion, ...]:
+    """The criteria of a new session of ``kind``: :data:`DEFAULT_CRITERIA` for a review, the
+    acceptance criteria of ``policy/catalog/acceptance_criteria.yaml`` for an acceptance
+    meeting (their points normalised to weights summing to 1)."""
+    if kind != "acceptance":
+        return DEFAULT_CRITERIA
+    from nzc_review.policy.criteria import acceptance_criteria
+
+    found = acceptance_criteria()
+    total = sum(c.weight for c in found)
+    return tuple(Criterion(c.id, c.name, c.name_en, c.weight / total) for c in found)
+
 
 # --------------------------------------------------------------------------------------
 # Records
@@ -232,6 +260,11 @@ class SessionInfo:
             A stored rule the checks refuse (:func:`nzc_review.store.validate.check_rules`).
         """
         return SessionRules.from_stored(self.rules)
+
+    @property
+    def kind(self) -> str:
+        """``review`` or ``acceptance`` (:attr:`SessionRules.kind`)."""
+        return self.session_rules.kind
 
     def criterion(self, key: str) -> Criterion | None:
         """The criterion with this id or Chinese name."""
@@ -385,8 +418,8 @@ class Opinion:
     revisions:
         修改意见 (required when recommending after revision).
     recommendation:
-        ``recommend`` / ``recommend_after_revision`` / ``do_not_recommend``, or ``None``
-        while undecided.
+        ``recommend`` / ``recommend_after_revision`` / ``do_not_recommend`` (an acceptance
+        meeting: ``accepted`` / ``not_accepted``), or ``None`` while undecided.
     """
 
     strengths: str = ""
@@ -471,10 +504,13 @@ class Consensus:
     """The panel's consensus (专家组评审意见), written by the chair.
 
     It holds no score: the panel's figures are computed from the reviews
-    (:func:`nzc_review.meeting.figures.panel_figures`), and kept at finalization as
+    (:func:`nzc_review.store.figures.panel_figures`), and kept at finalization as
     :class:`FinalizedFigures`. ``app_version`` is the version of the application it judged
     (the current one when the chair saved it; ``None`` for a consensus saved before versions
-    were recorded).
+    were recorded). ``recommendation`` is one of the outcomes of the session's kind: a
+    review's ``recommend`` / ``recommend_after_revision`` / ``do_not_recommend``, an acceptance
+    meeting's ``accepted`` (通过验收) / ``not_accepted`` (不通过验收), the codes the programme
+    register moves an application by.
     """
 
     app_id: str
@@ -494,17 +530,17 @@ class Consensus:
 @dataclass(frozen=True)
 class FinalizedFigures:
     """The panel's figures of a finalized application, computed at finalization from the
-    final reviews (:func:`nzc_review.meeting.figures.panel_figures`) and kept with the record.
+    final reviews (:func:`nzc_review.store.figures.panel_figures`) and kept with the record.
 
     Attributes
     ----------
     app_id, app_version:
         The application and the version finalized.
     figures:
-        :meth:`nzc_review.meeting.figures.PanelFigures.to_dict` (totals, mean, median, trimmed mean,
+        :meth:`nzc_review.store.figures.PanelFigures.to_dict` (totals, mean, median, trimmed mean,
         the panel total and its basis, …).
     rule:
-        :meth:`nzc_review.meeting.figures.FigureRules.to_dict`: the rule that produced them.
+        :meth:`nzc_review.store.figures.FigureRules.to_dict`: the rule that produced them.
     computed_at:
         When (UTC).
     """

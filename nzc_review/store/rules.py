@@ -5,8 +5,9 @@ and audited); :class:`SessionRules` is that data checked and typed, for every re
 the panels, the panel's figures, reports and exports. Its field defaults are the defaults of a
 new session (:func:`default_rules` is them in stored form); a rule missing from a stored
 session takes its default, except ``chair_scores`` (:data:`LEGACY_CHAIR_SCORES`); a session
-stored before the review rules existed reads the tool's defaults for them (``review``). The
-checks are :func:`nzc_review.store.validate.check_rules`.
+stored before the review rules existed reads the tool's defaults for them (``review``), and one
+stored before sessions had a kind is a review (``kind``). The checks are
+:func:`nzc_review.store.validate.check_rules`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from nzc_review.evaluation.review_rules import ReviewRules
+    from nzc_review.mcda.acceptance_rules import AcceptanceRules
     from nzc_review.mcda.recommendation import Band, RecommendationRules
 
 __all__ = [
     "EXPERT_DISPLAYS",
+    "KINDS",
     "LEGACY_CHAIR_SCORES",
     "RULE_NAMES",
     "SessionRules",
@@ -32,6 +35,10 @@ __all__ = [
 #: How experts appear to other experts, on the projector and in reports: ``letters``
 #: (专家A, 专家B, …) or ``names`` (their names).
 EXPERT_DISPLAYS: tuple[str, ...] = ("letters", "names")
+
+#: What a session is (:attr:`SessionRules.kind`): a ``review`` of applications (专家评审,
+#: 河环发〔2023〕23号 三、(一)2) or an expert ``acceptance`` meeting (验收, 三、(二)2).
+KINDS: tuple[str, ...] = ("review", "acceptance")
 
 #: ``chair_scores`` of a session created before the rule existed: its chair scored, and keeps
 #: doing so. New sessions get the default of :class:`SessionRules` (``False``).
@@ -92,6 +99,24 @@ class SessionRules:
         panels, evaluation cache and reports follow them. Stored in the rules file's shape
         when they differ from the tool's defaults (a session at the defaults stores the same
         JSON as before the review rules existed, and reads the defaults).
+    kind:
+        ``review`` (a review of applications, the default: a session stored without it is one)
+        or ``acceptance`` (an expert acceptance meeting, 河环发〔2023〕23号 三、(二)2): its
+        applications are self-evaluation reports (``nzc-acceptance/1``), its panels show the
+        automatic acceptance evaluation, its criteria are the acceptance criteria
+        (``policy/catalog/acceptance_criteria.yaml``) and its outcomes 通过验收 / 不通过验收
+        (``accepted`` / ``not_accepted``). Stored only for an acceptance session.
+    acceptance:
+        An acceptance session's acceptance rules
+        (:class:`~nzc_review.mcda.acceptance_rules.AcceptanceRules`: the automatic evaluation's
+        weights, requirements and grades), given with ``session create --kind acceptance
+        --rules FILE`` (the ``acceptance:`` section of the rules file ``nzc-review accept``
+        reads); the session's bands follow their grades unless given
+        (:func:`nzc_review.mcda.acceptance_rules.panel_bands`: 本工具默认规则 优秀 ≥ 85 and 通过 ≥ 60
+        通过验收, below 60 不通过验收). ``None`` (the default, and what equal defaults read as)
+        stands for :class:`~nzc_review.mcda.acceptance_rules.AcceptanceRules`'s defaults, so that
+        opening a review session never imports the acceptance rules. Stored in that
+        section's shape when not the defaults.
     """
 
     expert_display: Literal["letters", "names"] = "letters"
@@ -104,6 +129,36 @@ class SessionRules:
     outlier_min_experts: int = 4
     chair_scores: bool = False
     review: ReviewRules = field(default_factory=_default_review)
+    kind: Literal["review", "acceptance"] = "review"
+    acceptance: AcceptanceRules | None = None
+
+    def __post_init__(self) -> None:
+        """An acceptance session left at the review's default bands takes the acceptance bands
+        of its rules (:func:`nzc_review.mcda.acceptance_rules.panel_bands`); acceptance rules equal
+        to the defaults read as ``None``.
+
+        Raises
+        ------
+        ValueError
+            Bands whose outcomes are not those of the session's kind.
+        """
+        from nzc_review.mcda.recommendation import ACCEPTANCE_OUTCOMES, DEFAULT_BANDS
+
+        if self.acceptance is not None:
+            from nzc_review.mcda.acceptance_rules import AcceptanceRules
+
+            if self.acceptance == AcceptanceRules():
+                object.__setattr__(self, "acceptance", None)
+        acceptance = all(b.outcome in ACCEPTANCE_OUTCOMES for b in self.bands)
+        if self.kind == "acceptance" and not acceptance:
+            if self.bands != DEFAULT_BANDS:
+                raise ValueError("an acceptance session's bands give accepted or not_accepted")
+            from nzc_review.mcda.acceptance_rules import panel_bands
+
+            object.__setattr__(self, "bands", panel_bands(self.acceptance))
+        elif self.kind != "acceptance" and acceptance:
+            raise ValueError("a review session's bands give recommend, "
+                             "recommend_after_revision or do_not_recommend")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "rules") -> SessionRules:
@@ -127,7 +182,9 @@ class SessionRules:
 
     def to_dict(self) -> dict[str, Any]:
         """The stored form (JSON): bands as ``{code, label, lower, outcome}``, a ``lower`` of
-        ``None`` for minus infinity; ``review`` only when it is not the defaults."""
+        ``None`` for minus infinity; ``review`` only when it is not the defaults; ``kind`` and
+        ``acceptance`` only for an acceptance session (``acceptance`` when not the defaults),
+        so a review session stores the JSON it always did."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["bands"] = [
             {
@@ -138,10 +195,21 @@ class SessionRules:
             }
             for b in self.bands
         ]
-        del out["review"]
+        del out["review"], out["kind"], out["acceptance"]
         if self.review != _default_review():  # the defaults stay unstored: the JSON older
             out["review"] = self.review.to_dict()  # versions of the tool wrote and read
+        if self.kind != "review":
+            out["kind"] = self.kind
+            if self.acceptance is not None:
+                from nzc_review.mcda.acceptance_rules import acceptance_rules_to_dict
+
+                out["acceptance"] = acceptance_rules_to_dict(self.acceptance)
         return out
+
+    @property
+    def is_acceptance(self) -> bool:
+        """An expert acceptance meeting (rule ``kind`` is ``acceptance``)."""
+        return self.kind == "acceptance"
 
     @property
     def shows_names(self) -> bool:

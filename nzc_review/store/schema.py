@@ -171,7 +171,7 @@ END;
 """
 
 # The panel's figures as computed at finalization from the final reviews, with the rule that
-# produced them (nzc_review.meeting.figures); written once, when the chair finalizes.
+# produced them (nzc_review.store.figures); written once, when the chair finalizes.
 _V2 = """
 CREATE TABLE finalized_figures (
     app_id       TEXT PRIMARY KEY REFERENCES applications (id),
@@ -223,11 +223,65 @@ CREATE TABLE review_rounds (
 );
 """
 
+# An expert acceptance meeting (SessionRules.kind "acceptance", 河环发〔2023〕23号 三、(二)2): its
+# experts and its consensus conclude 通过验收 / 不通过验收 (accepted / not_accepted). The reviews
+# and consensus tables are rebuilt for the wider CHECK (same columns, rows and index).
+_V4 = """
+CREATE TABLE reviews_v4 (
+    expert_id      INTEGER NOT NULL,
+    app_id         TEXT NOT NULL,
+    app_version    INTEGER NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('draft', 'submitted')),
+    weights_json   TEXT,
+    scores_json    TEXT NOT NULL DEFAULT '{}',
+    strengths      TEXT NOT NULL DEFAULT '',
+    problems       TEXT NOT NULL DEFAULT '',
+    revisions      TEXT NOT NULL DEFAULT '',
+    recommendation TEXT CHECK (recommendation IS NULL OR recommendation IN
+                               ('recommend', 'recommend_after_revision', 'do_not_recommend',
+                                'accepted', 'not_accepted')),
+    saves          INTEGER NOT NULL DEFAULT 0,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    submitted_at   TEXT,
+    reopened_at    TEXT,
+    reopened_by    TEXT,
+    reopen_reason  TEXT,
+    PRIMARY KEY (expert_id, app_id),
+    FOREIGN KEY (expert_id, app_id) REFERENCES assignments (expert_id, app_id)
+);
+INSERT INTO reviews_v4 SELECT expert_id, app_id, app_version, status, weights_json, scores_json,
+    strengths, problems, revisions, recommendation, saves, created_at, updated_at, submitted_at,
+    reopened_at, reopened_by, reopen_reason FROM reviews;
+DROP TABLE reviews;
+ALTER TABLE reviews_v4 RENAME TO reviews;
+CREATE INDEX reviews_by_app ON reviews (app_id);
+
+CREATE TABLE consensus_v4 (
+    app_id         TEXT PRIMARY KEY REFERENCES applications (id),
+    opinion        TEXT NOT NULL DEFAULT '',
+    majority       TEXT NOT NULL DEFAULT '',
+    minority       TEXT NOT NULL DEFAULT '',
+    recommendation TEXT CHECK (recommendation IS NULL OR recommendation IN
+                               ('recommend', 'recommend_after_revision', 'do_not_recommend',
+                                'accepted', 'not_accepted')),
+    total          REAL,
+    updated_at     TEXT NOT NULL,
+    updated_by     TEXT NOT NULL,
+    app_version    INTEGER
+);
+INSERT INTO consensus_v4 SELECT app_id, opinion, majority, minority, recommendation, total,
+    updated_at, updated_by, app_version FROM consensus;
+DROP TABLE consensus;
+ALTER TABLE consensus_v4 RENAME TO consensus;
+"""
+
 #: Every schema step, in order. Append new steps; never edit a released one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "review sessions, experts, applications, conflicts, reviews, audit", _V1),
     Migration(2, "panel figures kept with each finalized application", _V2),
     Migration(3, "analyst role, the version a consensus judged, closed review rounds", _V3, True),
+    Migration(4, "acceptance meetings: the conclusions accepted and not_accepted", _V4, True),
 )
 
 

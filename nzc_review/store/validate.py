@@ -18,8 +18,21 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from nzc_review.errors import InputError
 from nzc_review.store.errors import InvalidField, StoreError
-from nzc_review.store.records import RECOMMENDATIONS, ROLES, Criterion, Opinion
-from nzc_review.store.rules import EXPERT_DISPLAYS, RULE_NAMES, SessionRules, default_rules
+from nzc_review.store.records import (
+    RECOMMENDATION_ZH,
+    RECOMMENDATIONS,
+    RECOMMENDATIONS_OF_KIND,
+    ROLES,
+    Criterion,
+    Opinion,
+)
+from nzc_review.store.rules import (
+    EXPERT_DISPLAYS,
+    KINDS,
+    RULE_NAMES,
+    SessionRules,
+    default_rules,
+)
 
 if TYPE_CHECKING:
     from nzc_review.mcda.recommendation import Band
@@ -35,6 +48,7 @@ __all__ = [
     "check_complete",
     "check_consensus",
     "check_decision",
+    "check_document_kind",
     "check_expert",
     "check_new_rules",
     "check_rules",
@@ -42,6 +56,7 @@ __all__ = [
     "check_synchronous",
     "check_text",
     "conflict_expert",
+    "document_application",
     "normalise_opinion",
     "normalise_scores",
     "normalise_weights",
@@ -82,6 +97,44 @@ def check_app_id(app_id: object, source: str = "application") -> str:
     if not isinstance(app_id, str) or not re.fullmatch(SAFE_ID.rstrip("$"), app_id):
         raise InputError(source, [("id", f"{ID_RULE}; got {app_id!r}")])
     return app_id
+
+
+#: The file format each kind of session imports (:attr:`SessionRules.kind`): a review the
+#: application file (DESIGN.md contract 2), an acceptance meeting the self-evaluation report
+#: (自我评价报告, :mod:`nzc_review.lifecycle.model`).
+KIND_FORMATS = {"review": "nzc-application/1", "acceptance": "nzc-acceptance/1"}
+_FORMAT_ZH = {"nzc-application/1": "申报文件（试点创建方案，nzc-application/1）",
+              "nzc-acceptance/1": "验收自评估报告（自我评价报告，nzc-acceptance/1）",
+              "nzc-disclosure/1": "碳排放信息披露文件（nzc-disclosure/1）"}
+_KIND_ZH = {"review": "评审会", "acceptance": "验收会"}
+
+
+def check_document_kind(snapshot: Mapping[str, Any], kind: str, source: str) -> None:
+    """A file fit for a session of ``kind``: an application for a review (a document declaring
+    another format is refused), a self-evaluation report for an acceptance meeting
+    (河环发〔2023〕23号 三、(二)2).
+
+    Raises
+    ------
+    InputError
+        naming the file and its ``format``, in one Chinese sentence saying what the session
+        imports.
+    """
+    wanted = KIND_FORMATS.get(kind, KIND_FORMATS["review"])
+    given = snapshot.get("format") if isinstance(snapshot, Mapping) else None
+    if given == wanted or (given is None and kind != "acceptance"):
+        return  # (a review's caller may hand over an application's data without its format)
+    shown = _FORMAT_ZH.get(str(given), f"format {given!r}")
+    raise InputError(source, [("format", f"该文件是{shown}；本{_KIND_ZH.get(kind, '评审会')}只导入"
+                                         f"{_FORMAT_ZH[wanted]}")])
+
+
+def document_application(snapshot: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The application a kept document is about: the document itself (an application), or the
+    application a self-evaluation report embeds (``application.content``)."""
+    if snapshot.get("format") == KIND_FORMATS["acceptance"]:
+        return (snapshot.get("application") or {}).get("content") or {}
+    return snapshot
 
 
 def check_text(
@@ -296,7 +349,9 @@ def check_rules(rules: Mapping[str, Any], *, source: str = "rules") -> SessionRu
         Naming every refused rule: an unknown one, an unknown display mode, a bad score
         range, trim or outlier setting, a ``chair_scores`` that is not true or false, or
         bands the recommendation rules reject, or review rules the review-rules file refuses
-        (``review.veto.action``).
+        (``review.veto.action``), an unknown ``kind``, acceptance rules the rules file refuses
+        (``acceptance.weights.core``) or given to a review session, bands whose outcomes are
+        not those of the session's kind.
     """
     if not isinstance(rules, Mapping):
         raise InputError(source, "expected a mapping of rule names to values")
@@ -324,6 +379,20 @@ def check_rules(rules: Mapping[str, Any], *, source: str = "rules") -> SessionRu
     if not isinstance(rule("chair_scores"), bool):
         problems.append(("chair_scores", f"expected true or false, got {rule('chair_scores')!r}"))
     given = {}
+    kind = rule("kind")
+    if kind not in KINDS:
+        problems.append(("kind", f"expected review or acceptance, got {kind!r}"))
+    if "acceptance" in rules:
+        if kind != "acceptance":
+            problems.append(("acceptance", "acceptance rules belong to a session of kind "
+                                           "acceptance"))
+        else:
+            from nzc_review.mcda.acceptance_rules import acceptance_rules_from_dict
+
+            try:
+                given["acceptance"] = acceptance_rules_from_dict(rules["acceptance"], source)
+            except InputError as exc:
+                problems += list(exc.problems)
     if "review" in rules:
         from nzc_review.evaluation.review_rules import review_rules_from_mapping
 
@@ -338,11 +407,23 @@ def check_rules(rules: Mapping[str, Any], *, source: str = "rules") -> SessionRu
         try:
             given["bands"] = _bands(rules["bands"])
             if lo is not None and hi is not None and lo < hi:
-                RecommendationRules(bands=given["bands"], min_score=lo, max_score=hi)
+                made = RecommendationRules(bands=given["bands"], min_score=lo, max_score=hi)
+                if kind in KINDS and made.acceptance != (kind == "acceptance"):
+                    wanted = ", ".join(RECOMMENDATIONS_OF_KIND[kind])
+                    problems.append(("bands", f"a {kind} session's bands give {wanted}"))
         except KeyError as exc:
             problems.append(("bands", f"a band lacks {exc.args[0]!r}"))
         except (TypeError, ValueError) as exc:  # the recommendation rules' McdaError too
             problems.append(("bands", str(exc)))
+    elif kind == "acceptance" and not problems:  # the grades of the acceptance rules
+        from nzc_review.mcda.acceptance_rules import panel_bands
+        from nzc_review.mcda.recommendation import RecommendationRules
+
+        given["bands"] = panel_bands(given.get("acceptance"))
+        try:
+            RecommendationRules(bands=given["bands"], min_score=lo, max_score=hi)
+        except ValueError as exc:
+            problems.append(("acceptance.bands", str(exc)))
     if problems:
         raise InputError(source, problems)
     return SessionRules(
@@ -355,13 +436,14 @@ def check_rules(rules: Mapping[str, Any], *, source: str = "rules") -> SessionRu
         outlier_min_sd=float(rule("outlier_min_sd")),
         outlier_min_experts=least,
         chair_scores=rule("chair_scores"),
+        kind=kind,
     )
 
 
 #: The default of each rule but ``bands`` and ``review``
 #: (:class:`~nzc_review.store.rules.SessionRules`).
 _RULE_DEFAULTS = {f.name: f.default for f in fields(SessionRules)
-                  if f.name not in ("bands", "review")}
+                  if f.name not in ("bands", "review", "acceptance")}
 
 
 def _whole(value: object, least: int) -> bool:
@@ -398,7 +480,10 @@ def check_new_rules(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """
     merged = default_rules()
     merged.update(overrides or {})
-    check_rules(merged)
+    if merged.get("kind") == "acceptance" and "bands" not in (overrides or {}):
+        del merged["bands"]  # an acceptance session's bands: the grades of its rules
+    checked = check_rules(merged)
+    merged.setdefault("bands", checked.to_dict()["bands"])
     return merged
 
 
@@ -548,9 +633,12 @@ def _pairwise(criteria, weights, ahp, weighting_error) -> dict[str, Any]:
     }
 
 
-def normalise_opinion(opinion: Opinion | Mapping[str, Any]) -> Opinion:
+def normalise_opinion(opinion: Opinion | Mapping[str, Any], kind: str = "review") -> Opinion:
     """An :class:`Opinion` from a mapping (keys ``strengths``, ``problems``, ``revisions``,
     ``recommendation``; missing keys are empty).
+
+    ``kind`` is the session's (:attr:`~nzc_review.store.rules.SessionRules.kind`): the
+    recommendation is one of its outcomes (:data:`~nzc_review.store.records.RECOMMENDATIONS_OF_KIND`).
 
     Raises
     ------
@@ -575,22 +663,25 @@ def normalise_opinion(opinion: Opinion | Mapping[str, Any]) -> Opinion:
         if fault is not None:
             problems.append((key, fault[1]))
     rec = data.get("recommendation") or None
-    if rec is not None and rec not in RECOMMENDATIONS:
-        problems.append(("recommendation", _not_a_recommendation(rec)))
+    if rec is not None and rec not in RECOMMENDATIONS_OF_KIND.get(kind, RECOMMENDATIONS):
+        problems.append(("recommendation", _not_a_recommendation(rec, kind)))
     if problems:
         raise InputError("opinion", problems)
     return Opinion(texts["strengths"], texts["problems"], texts["revisions"], rec)
 
 
-def _not_a_recommendation(value: object) -> str:
-    return f"expected one of {', '.join(RECOMMENDATIONS)}, got {value!r}"
+def _not_a_recommendation(value: object, kind: str = "review") -> str:
+    known = RECOMMENDATIONS_OF_KIND.get(kind, RECOMMENDATIONS)
+    return f"expected one of {', '.join(known)}, got {value!r}"
 
 
 def check_consensus(
-    *, opinion: object, majority: object, minority: object, recommendation: object
+    *, opinion: object, majority: object, minority: object, recommendation: object,
+    kind: str = "review",
 ) -> dict[str, Any]:
     """The panel's consensus as the chair writes it: three texts (at most :data:`MAX_TEXT`
-    characters each, kept as written) and a recommendation (``None`` while undecided).
+    characters each, kept as written) and a recommendation (``None`` while undecided), one of
+    the outcomes of the session's ``kind`` (an acceptance: ``accepted`` / ``not_accepted``).
 
     Raises
     ------
@@ -602,8 +693,10 @@ def check_consensus(
         fault = _text_fault(value, MAX_TEXT)
         if fault is not None:
             _refuse(key, fault, MAX_TEXT)
-    if recommendation is not None and recommendation not in RECOMMENDATIONS:
-        raise InvalidField("recommendation", "bad_choice", _not_a_recommendation(recommendation))
+    if recommendation is not None and recommendation not in RECOMMENDATIONS_OF_KIND.get(
+            kind, RECOMMENDATIONS):
+        raise InvalidField("recommendation", "bad_choice",
+                           _not_a_recommendation(recommendation, kind))
     return {**texts, "recommendation": recommendation}
 
 
@@ -612,8 +705,10 @@ def check_complete(
     scores: Mapping[str, float],
     weights: Mapping[str, Any] | None,
     opinion: Opinion,
+    kind: str = "review",
 ) -> list[tuple[str, str]]:
-    """What a review still lacks before it can be submitted, as ``(field, message)``."""
+    """What a review still lacks before it can be submitted, as ``(field, message)``; the
+    recommendation to choose is one of the outcomes of the session's ``kind``."""
     missing: list[tuple[str, str]] = []
     unscored = [c.name for c in criteria if c.id not in scores]
     if unscored:
@@ -631,7 +726,9 @@ def check_complete(
             )
         )
     if opinion.recommendation is None:
-        missing.append(("opinion.recommendation", "choose 推荐, 修改完善后推荐 or 不推荐"))
+        choices = [RECOMMENDATION_ZH[c] for c in RECOMMENDATIONS_OF_KIND.get(kind, RECOMMENDATIONS)]
+        missing.append(("opinion.recommendation",
+                        f"choose {', '.join(choices[:-1])} or {choices[-1]}"))
     if opinion.recommendation == "recommend_after_revision" and not opinion.revisions.strip():
         missing.append(
             ("opinion.revisions", "修改意见 is required when recommending after revision")
@@ -645,6 +742,7 @@ def require_complete(
     scores: Mapping[str, float],
     weights: Mapping[str, Any] | None,
     opinion: Opinion,
+    kind: str = "review",
 ) -> None:
     """Refuse to submit an incomplete review (:func:`check_complete`).
 
@@ -653,7 +751,7 @@ def require_complete(
     InputError
         ``review of application <id>``, one line per thing missing.
     """
-    missing = check_complete(criteria, scores, weights, opinion)
+    missing = check_complete(criteria, scores, weights, opinion, kind)
     if missing:
         raise InputError(f"review of application {app_id}", missing)
 

@@ -14,14 +14,12 @@ from nzc_review.evaluation.compliance import MET, MISSING, NEEDS_REVIEW, NOT_MET
 from nzc_review.lifecycle.acceptance import (
     FAILED,
     PASSED,
-    AcceptanceRules,
-    RulesError,
-    ScoreWeights,
     against_target,
     evaluate_acceptance,
 )
 from nzc_review.lifecycle.config import rules_from_mapping
 from nzc_review.lifecycle.intake import load_acceptance, validate_acceptance
+from nzc_review.mcda.acceptance_rules import AcceptanceRules, RulesError, ScoreWeights
 from nzc_review.policy import catalog
 from tests.conftest import ROOT
 

@@ -21,13 +21,13 @@ from nzc_review.lifecycle import report as lc_report
 from nzc_review.lifecycle.acceptance import (
     FAILED,
     PASSED,
-    AcceptanceRules,
     evaluate_acceptance,
     judge_innovative_achieved,
 )
 from nzc_review.lifecycle.config import rules_from_mapping
 from nzc_review.lifecycle.intake import validate_acceptance
 from nzc_review.lifecycle.terminal import acceptance_view
+from nzc_review.mcda.acceptance_rules import AcceptanceRules
 from tests.lifecycle.test_lifecycle_acceptance import ACCEPTANCE
 
 INNOVATIVE = {

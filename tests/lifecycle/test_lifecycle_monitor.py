@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from nzc_review.evaluation.basis import AccountingOptions
-from nzc_review.lifecycle.acceptance import RulesError
 from nzc_review.lifecycle.intake import PilotHistory, load_histories
 from nzc_review.lifecycle.model import Disclosure
 from nzc_review.lifecycle.monitor import (
@@ -23,6 +22,7 @@ from nzc_review.lifecycle.monitor import (
     rule_disclosure_missing,
     rule_emissions_rising,
 )
+from nzc_review.mcda.acceptance_rules import RulesError
 from tests.conftest import ROOT
 
 MONITORING = ROOT / "examples" / "lifecycle" / "monitoring"

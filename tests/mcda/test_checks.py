@@ -200,8 +200,8 @@ class TestFieldError:
 
     def test_rule_errors_share_the_base(self):
         from nzc_review.evaluation.risk import RiskModel, RiskModelError
-        from nzc_review.lifecycle.acceptance import RulesError, ScoreWeights
-        from nzc_review.meeting.figures import FigureRules, FiguresError
+        from nzc_review.mcda.acceptance_rules import RulesError, ScoreWeights
+        from nzc_review.store.figures import FigureRules, FiguresError
 
         for make, cls, name, value in (
             (lambda: RiskModel(draws=10.5), RiskModelError, "draws", 10.5),

@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from nzc_review.mcda.panel_stats import kendall_w
-from nzc_review.meeting.figures import FigureRules, kendall_reading, panel_figures
+from nzc_review.meeting.documents import import_file
 from nzc_review.meeting.opinion import collect_opinion, run_reports
 from nzc_review.meeting.opinion import html as ophtml
-from nzc_review.store import DEFAULT_CRITERIA, Actor, create_session, import_file, open_store
+from nzc_review.store import DEFAULT_CRITERIA, Actor, create_session, open_store
+from nzc_review.store.figures import FigureRules, kendall_reading, panel_figures
 from nzc_review.ui.chair import ChairDashboard, prefill_consensus, spread_figure
 from nzc_review.ui.common import evaluation_of
 from tests.conftest import EXAMPLES, chromium_expected

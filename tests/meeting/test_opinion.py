@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from nzc_review.cli.main import main
+from nzc_review.meeting.documents import import_file
 from nzc_review.meeting.opinion import (
     OpinionError,
     Revision,
@@ -30,7 +31,6 @@ from nzc_review.meeting.opinion import (
 from nzc_review.meeting.opinion import html as ophtml
 from nzc_review.meeting.opinion.session import session_kendall
 from nzc_review.runner.jobs import read_summary
-from nzc_review.store import import_file
 from tests.conftest import EXAMPLES, ROOT
 from tests.fixtures.sessions import COMMUNITY, CRITERIA, PARK, build_panel
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from nzc_review.cli.main import main
+from nzc_review.meeting.documents import import_file
 from nzc_review.meeting.opinion import Revision, compose_consensus
 from nzc_review.meeting.revision import (
     RevisionError,
@@ -18,7 +19,6 @@ from nzc_review.meeting.revision import (
     diff_applications,
     section_fields,
 )
-from nzc_review.store import import_file
 from tests.conftest import EXAMPLES
 from tests.fixtures.sessions import PARK, build_panel
 

@@ -148,7 +148,7 @@ def test_the_key_changes_with_each_rule_that_changes_an_evaluation_only():
 
 
 def test_the_veto_mode_is_kept_with_the_finalized_figures_rule():
-    from nzc_review.meeting.figures import FigureRules, FiguresError
+    from nzc_review.store.figures import FigureRules, FiguresError
 
     rules = SessionRules(review=review_rules_from_mapping(FLAG_ONLY))
     kept = FigureRules.from_rules(rules).to_dict()

@@ -12,13 +12,6 @@ import pytest
 
 from nzc_review.errors import InputError
 from nzc_review.mcda.recommendation import DEFAULT_BANDS
-from nzc_review.meeting.figures import (
-    DEFAULT_OUTLIER_MIN_EXPERTS,
-    DEFAULT_OUTLIER_MIN_SD,
-    DEFAULT_OUTLIER_Z,
-    FigureRules,
-    FiguresError,
-)
 from nzc_review.store import (
     DB_NAME,
     Actor,
@@ -30,6 +23,13 @@ from nzc_review.store import (
     open_store,
 )
 from nzc_review.store.audit import canonical_json
+from nzc_review.store.figures import (
+    DEFAULT_OUTLIER_MIN_EXPERTS,
+    DEFAULT_OUTLIER_MIN_SD,
+    DEFAULT_OUTLIER_Z,
+    FigureRules,
+    FiguresError,
+)
 from nzc_review.store.validate import check_rules
 from tests.fixtures.sessions import FULL_SCORES, OPINION, build_meeting
 from tests.fixtures.sessions import MEETING_PARK as PARK

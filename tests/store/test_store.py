@@ -13,6 +13,7 @@ import yaml
 
 from nzc_review.cli.main import main
 from nzc_review.errors import InputError
+from nzc_review.meeting.documents import import_file
 from nzc_review.store import (
     DB_NAME,
     DEFAULT_CRITERIA,
@@ -25,7 +26,6 @@ from nzc_review.store import (
     SQLiteStore,
     StoreError,
     create_session,
-    import_file,
     open_store,
     register_backend,
 )

@@ -11,6 +11,9 @@ makes them:
 * :mod:`~nzc_review.meeting.opinion.html` — its HTML fragments (everything escaped), shown by
   ``notebooks/panel_opinion.ipynb`` and printed with the ``reports/nzc_report`` template;
 * :mod:`~nzc_review.meeting.opinion.session` — ranking, public-notice list, summary files;
+* :mod:`~nzc_review.meeting.opinion.acceptance` and
+  :mod:`~nzc_review.meeting.opinion.acceptance_html` — the acceptance opinion (近零碳排放区试点
+  验收意见) of an expert acceptance meeting (a session of kind ``acceptance``);
 * :mod:`~nzc_review.meeting.opinion.reports` — batch rendering: :func:`render_opinion_reports` (for
   the chair's dashboard) and :func:`run_reports` (``nzc-review report``).
 """
@@ -30,6 +33,8 @@ _HOMES = {
     "CriterionStats": "data", "OpinionError": "data", "PanelMember": "data",
     "PanelOpinion": "data", "PanelScores": "data", "collect_opinion": "data",
     "load_opinion": "data", "panel_scores": "data",
+    "AcceptanceOpinion": "acceptance", "collect_acceptance_opinion": "acceptance",
+    "load_acceptance_opinion": "acceptance",
     "ReportRun": "reports", "render_opinion_reports": "reports", "run_reports": "reports",
     "RankedApplication": "session", "SessionOverview": "session", "rank_totals": "session",
     "session_overview": "session", "write_session_summary": "session",
@@ -47,6 +52,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "SECTION_NUMBERS",
+    "AcceptanceOpinion",
     "ConsensusText",
     "CriterionStats",
     "OpinionError",
@@ -57,8 +63,10 @@ __all__ = [
     "ReportRun",
     "Revision",
     "SessionOverview",
+    "collect_acceptance_opinion",
     "collect_opinion",
     "compose_consensus",
+    "load_acceptance_opinion",
     "load_opinion",
     "panel_scores",
     "parse_consensus",

@@ -4,7 +4,7 @@
 HTML fragments (:mod:`nzc_review.meeting.opinion.html`) and the session summary
 (:mod:`nzc_review.meeting.opinion.session`) render without touching the store again.
 
-The numbers are the panel's figures of :func:`nzc_review.meeting.figures.application_figures` — the
+The numbers are the panel's figures of :func:`nzc_review.store.figures.application_figures` — the
 one function the chair's dashboard, the expert's view, the exports and the record kept at
 finalization call as well (DESIGN.md, "One figure, one function"): the submitted reviews of
 panel members who are not recused, each expert's weighted total with their own weights, and
@@ -23,13 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from nzc_review.errors import NzcError
 from nzc_review.mcda.recommendation import Recommendation
-from nzc_review.meeting.figures import (
-    CriterionStats,
-    FigureRules,
-    PanelFigures,
-    application_figures,
-    panel_figures,
-)
 from nzc_review.meeting.opinion.consensus import ConsensusText, parse_consensus
 from nzc_review.store import (
     RECOMMENDATION_ZH,
@@ -40,6 +33,13 @@ from nzc_review.store import (
     Review,
     ReviewStore,
     SessionInfo,
+)
+from nzc_review.store.figures import (
+    CriterionStats,
+    FigureRules,
+    PanelFigures,
+    application_figures,
+    panel_figures,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +55,9 @@ __all__ = [
     "expert_label",
     "format_score",
     "load_opinion",
+    "panel_members",
     "panel_scores",
+    "printed_date",
 ]
 
 
@@ -64,7 +66,7 @@ class OpinionError(NzcError):
     finalized, …)."""
 
 
-#: The panel's figures (:class:`nzc_review.meeting.figures.PanelFigures`) under the name the report
+#: The panel's figures (:class:`nzc_review.store.figures.PanelFigures`) under the name the report
 #: has always used.
 PanelScores = PanelFigures
 
@@ -75,7 +77,7 @@ def panel_scores(
     *,
     trim: int = 1,
 ) -> PanelFigures | None:
-    """:func:`nzc_review.meeting.figures.panel_figures` with the default rules and ``trim``
+    """:func:`nzc_review.store.figures.panel_figures` with the default rules and ``trim``
     (a shorthand for analysts; reports use the session's rules)."""
     return panel_figures(criteria, reviews, FigureRules(trim=trim))
 
@@ -115,7 +117,7 @@ class PanelOpinion:
     reviews:
         The reviews that count (submitted, not recused, complete), in expert order.
     scores:
-        The panel's figures (:func:`nzc_review.meeting.figures.application_figures`; ``None`` when
+        The panel's figures (:func:`nzc_review.store.figures.application_figures`; ``None`` when
         no review counts).
     consensus:
         The chair's consensus (``None`` while not written).
@@ -279,20 +281,9 @@ def collect_opinion(
     snapshot = store.application_snapshot(actor, app_id)
     if evaluation is None:
         evaluation = _evaluate(snapshot, f"{app_id}@v{app.version}", session)
-    experts = {e.id: e for e in store.experts(actor)}
     names = session.session_rules.shows_names
     all_reviews = store.reviews(actor, app_id)
-    progress = store.progress(actor)
-    cells = {eid: c for (eid, aid), c in progress.cells.items() if aid == app_id}
-
-    def label(eid: int) -> str:
-        e = experts.get(eid)
-        return expert_label(session, e.name, e.code) if e else f"#{eid}"
-
-    recused = tuple(label(eid) for eid, c in sorted(cells.items()) if c.status == "recused")
-    missing = tuple(
-        label(eid) for eid, c in sorted(cells.items()) if c.status in ("not_started", "draft")
-    )
+    panel, recused, missing = panel_members(store, actor, app_id, session)
     consensus = store.consensus(actor, app_id)
     text = parse_consensus(consensus.opinion if consensus else "")
     scores = application_figures(
@@ -314,6 +305,55 @@ def collect_opinion(
         source = "finalized" if scores.kept_at else "computed"
     warnings = list(scores.warnings) if scores else []
     result = scores.suggestion if scores else None
+    day = printed_date(session, evaluated_on)
+    from nzc_review.store import audit_head
+
+    return PanelOpinion(
+        session=session,
+        app=app,
+        snapshot=snapshot,
+        evaluation=evaluation,
+        reviews=tuple(counted),
+        scores=scores,
+        consensus=consensus,
+        text=text,
+        votes=dict(scores.votes) if scores else {},
+        total=total,
+        total_source=source,
+        rules_result=result,
+        panel=panel,
+        recused=recused,
+        missing=missing,
+        other_version=other_version,
+        date=day,
+        names_shown=names,
+        warnings=tuple(warnings),
+        audit_head=audit_head(store, actor),
+    )
+
+
+def panel_members(
+    store: ReviewStore, actor: Actor, app_id: str, session: SessionInfo
+) -> tuple[tuple[PanelMember, ...], tuple[str, ...], tuple[str, ...]]:
+    """The panel of one application for the signature block, and the labels of the members
+    recused (回避) and of those assigned who did not submit: ``(panel, recused, missing)``.
+
+    The chair signs even when not assigned to score; the chair comes first, then the members
+    — in letters mode by name, so the list does not reveal which member is 专家A, 专家B, …
+    """
+    experts = {e.id: e for e in store.experts(actor)}
+    names = session.session_rules.shows_names
+    progress = store.progress(actor)
+    cells = {eid: c for (eid, aid), c in progress.cells.items() if aid == app_id}
+
+    def label(eid: int) -> str:
+        e = experts.get(eid)
+        return expert_label(session, e.name, e.code) if e else f"#{eid}"
+
+    recused = tuple(label(eid) for eid, c in sorted(cells.items()) if c.status == "recused")
+    missing = tuple(
+        label(eid) for eid, c in sorted(cells.items()) if c.status in ("not_started", "draft")
+    )
     panel = []
     for eid, c in sorted(cells.items()):
         e = experts.get(eid)
@@ -338,37 +378,16 @@ def collect_opinion(
             panel.append(
                 PanelMember(e.name, e.organisation, e.title, e.role, e.role_zh, label(eid))
             )
-    # Chair first, then members; in letters mode by name, so the list does not reveal which
-    # member is 专家A, 专家B, …
     panel.sort(key=lambda m: (m.role != "chair", m.label if names else m.name))
-    if evaluated_on is None:
-        day = session.date or dt.date.today().isoformat()
-    else:
-        day = evaluated_on.isoformat() if isinstance(evaluated_on, dt.date) else str(evaluated_on)
-    from nzc_review.store import audit_head
+    return tuple(panel), recused, missing
 
-    return PanelOpinion(
-        session=session,
-        app=app,
-        snapshot=snapshot,
-        evaluation=evaluation,
-        reviews=tuple(counted),
-        scores=scores,
-        consensus=consensus,
-        text=text,
-        votes=dict(scores.votes) if scores else {},
-        total=total,
-        total_source=source,
-        rules_result=result,
-        panel=tuple(panel),
-        recused=recused,
-        missing=missing,
-        other_version=other_version,
-        date=day,
-        names_shown=names,
-        warnings=tuple(warnings),
-        audit_head=audit_head(store, actor),
-    )
+
+def printed_date(session: SessionInfo, evaluated_on: str | dt.date | None = None) -> str:
+    """The date a report prints: ``evaluated_on`` (ISO text or a date), else the session's
+    date, else today."""
+    if evaluated_on is None:
+        return session.date or dt.date.today().isoformat()
+    return evaluated_on.isoformat() if isinstance(evaluated_on, dt.date) else str(evaluated_on)
 
 
 def load_opinion(

@@ -9,7 +9,7 @@ the print style (``reports/nzc_report/report.css``) keeps a table row, a chart, 
 with what follows it, and the signature block each on one page.
 
 Every figure comes from :attr:`PanelOpinion.scores`, the panel's figures of
-:func:`nzc_review.meeting.figures.application_figures`; dates are printed as ``2024年6月30日``
+:func:`nzc_review.store.figures.application_figures`; dates are printed as ``2024年6月30日``
 (:func:`nzc_review.present.dates.date_zh`, China time).
 """
 
@@ -20,6 +20,7 @@ from html import escape
 from nzc_review.evaluation.compliance import STATUS_ZH
 from nzc_review.evaluation.review_rules import gate_zh
 from nzc_review.mcda.weighting import CR_THRESHOLD
+from nzc_review.meeting.kinds import Wording, wording
 from nzc_review.meeting.opinion.consensus import section_label
 from nzc_review.meeting.opinion.data import PanelOpinion, format_score
 from nzc_review.policy import catalog
@@ -87,8 +88,10 @@ def _wrap(html: str) -> str:
     return f'<div class="nzc">{html}</div>'
 
 
-def _h2(index: int) -> str:
-    return f"<h2>{SECTIONS[index]}</h2>"
+def _h2(index: int, heading: str | None = None) -> str:
+    """Section ``index`` of :data:`SECTIONS`, or ``heading`` (another report's numbering: the
+    acceptance opinion, :mod:`nzc_review.meeting.opinion.acceptance_html`)."""
+    return f"<h2>{_e(heading or SECTIONS[index])}</h2>"
 
 
 def _paras(text: str | None, cls: str = "") -> str:
@@ -239,12 +242,15 @@ def compliance_block(op: PanelOpinion) -> str:
     return report.compliance_table(op.evaluation)
 
 
-def scores_block(op: PanelOpinion) -> str:
-    """The expert scores per criterion (experts as 专家A/B/C… or by name)."""
+def scores_block(op: PanelOpinion, *, heading: str | None = None,
+                 words: Wording | None = None) -> str:
+    """The expert scores per criterion (experts as 专家A/B/C… or by name); ``heading`` and
+    ``words`` for another kind of meeting (:func:`nzc_review.meeting.kinds.wording`)."""
+    words = words or wording()
     sc = op.scores
     notes = []
     if op.recused:
-        notes.append(f"回避（利益冲突）：{'、'.join(op.recused)}，不参与本项评审。")
+        notes.append(f"回避（利益冲突）：{'、'.join(op.recused)}，不参与本项{words.doing}。")
     if op.missing:
         notes.append(
             f"未提交评分：{'、'.join(op.missing)}"
@@ -255,7 +261,7 @@ def scores_block(op: PanelOpinion) -> str:
         notes.append(f"以下专家的评分针对申报的较早版本：{'、'.join(op.other_version)}。")
     note_html = "".join(f"<p class='note'>{_e(n)}</p>" for n in notes)
     if sc is None:
-        return _wrap(_h2(2) + "<p>尚无已提交的专家评分。</p>" + note_html)
+        return _wrap(_h2(2, heading) + "<p>尚无已提交的专家评分。</p>" + note_html)
     head = "".join(f"<th>{_e(x)}</th>" for x in sc.experts)
     rows = []
     for c in sc.criteria:
@@ -267,7 +273,7 @@ def scores_block(op: PanelOpinion) -> str:
     totals = "".join(f"<td class='num'><b>{format_score(t)}</b></td>" for t in sc.totals)
     rows.append(f"<tr><th>加权总分</th><td></td>{totals}</tr>")
     recs = "".join(f"<td>{_e(r.opinion.recommendation_zh or '—')}</td>" for r in op.reviews)
-    rows.append(f"<tr><th>个人推荐意见</th><td></td>{recs}</tr>")
+    rows.append(f"<tr><th>{words.votes}</th><td></td>{recs}</tr>")
     weights = []
     for r in op.reviews:
         w = r.weights or {}
@@ -284,9 +290,9 @@ def scores_block(op: PanelOpinion) -> str:
     )
     shown = "姓名" if op.names_shown else "代号（专家A、专家B……）"
     return _wrap(
-        _h2(2) + f"<p>共 {sc.n_experts} 位专家提交评分；专家以{shown}显示。"
-        "加权总分按各专家自己的权重（未赋权的按评审会默认权重）计算，所用权重见下表。</p>"
-        + "<table><thead><tr><th>评审要点</th><th>默认权重</th>"
+        _h2(2, heading) + f"<p>共 {sc.n_experts} 位专家提交评分；专家以{shown}显示。"
+        f"加权总分按各专家自己的权重（未赋权的按{words.meeting}默认权重）计算，所用权重见下表。</p>"
+        + f"<table><thead><tr><th>{words.criteria}</th><th>默认权重</th>"
         + f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         + "<table class='keep-together'><thead><tr><th>计算加权总分所用权重</th>"
         + f"<th>默认权重</th>{head}</tr></thead><tbody>{wrows}</tbody></table>"
@@ -294,11 +300,14 @@ def scores_block(op: PanelOpinion) -> str:
     )
 
 
-def aggregate_block(op: PanelOpinion) -> str:
-    """Mean, median, trimmed mean and spread per criterion; Kendall's W."""
+def aggregate_block(op: PanelOpinion, *, heading: str | None = None,
+                    words: Wording | None = None) -> str:
+    """Mean, median, trimmed mean and spread per criterion; Kendall's W (``heading``,
+    ``words``: as :func:`scores_block`)."""
+    words = words or wording()
     sc = op.scores
     if sc is None:
-        return _wrap(_h2(3) + "<p>尚无已提交的专家评分。</p>")
+        return _wrap(_h2(3, heading) + "<p>尚无已提交的专家评分。</p>")
     rows = []
     for c in (*sc.criteria, sc.total):
         tag = "th" if c is sc.total else "td"
@@ -317,7 +326,7 @@ def aggregate_block(op: PanelOpinion) -> str:
     if sc.kendall is not None:
         k = sc.kendall
         agree += (
-            f"<p class='note'>χ² = {k.chi2:.2f}，自由度 {k.df}（{k.m} 位专家 × {k.n} 项评审要点，"
+            f"<p class='note'>χ² = {k.chi2:.2f}，自由度 {k.df}（{k.m} 位专家 × {k.n} 项{words.criteria}，"
             "含同分校正）。</p>"
         )
     basis = f"专家组评分 <b>{format_score(op.total)}</b> 分（{_e(sc.panel_total_basis)}）。"
@@ -329,8 +338,8 @@ def aggregate_block(op: PanelOpinion) -> str:
     elif sc.outliers.note:
         outliers = f"<p class='note'>{_e(sc.outliers.note)}</p>"
     return _wrap(
-        _h2(3)
-        + "<table><thead><tr><th>评审要点</th><th>平均分</th><th>中位数</th>"
+        _h2(3, heading)
+        + f"<table><thead><tr><th>{words.criteria}</th><th>平均分</th><th>中位数</th>"
         + f"<th class='long'>{trim_head}</th><th>最低分</th><th>最高分</th><th>极差</th>"
         + "<th>标准差</th>"
         + f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -347,12 +356,15 @@ def _items(items: tuple[str, ...]) -> str:
     return "<ol>" + "".join(f"<li>{_multiline(i)}</li>" for i in items) + "</ol>"
 
 
-def consensus_block(op: PanelOpinion) -> str:
+def consensus_block(op: PanelOpinion, *, heading: str | None = None,
+                    words: Wording | None = None) -> str:
     """The consensus opinion: general, 主要优点, 存在问题, 修改意见 (with their outline
-    sections), majority and minority views, the experts' individual recommendations."""
+    sections), majority and minority views, the experts' individual recommendations
+    (``heading``, ``words``: as :func:`scores_block`)."""
+    words = words or wording()
     t = op.text
     if op.consensus is None or not op.consensus.opinion.strip():
-        body = "<p class='warn'>组长尚未填写专家组评审意见。</p>"
+        body = f"<p class='warn'>组长尚未填写{words.consensus}。</p>"
     else:
         body = ""
         if t.general:
@@ -396,8 +408,8 @@ def consensus_block(op: PanelOpinion) -> str:
     else:
         views += "<h3>多数意见与少数意见</h3><p>专家组意见一致，无不同意见。</p>"
     if op.scores is not None and op.scores.votes:
-        views += f"<p class='note'>专家个人推荐意见：{_e(op.scores.votes_zh())}。</p>"
-    return _wrap(_h2(4) + f"<div class='opinion'>{body}{views}</div>")
+        views += f"<p class='note'>专家{words.votes}：{_e(op.scores.votes_zh())}。</p>"
+    return _wrap(_h2(4, heading) + f"<div class='opinion'>{body}{views}</div>")
 
 
 def recommendation_block(op: PanelOpinion) -> str:
@@ -429,8 +441,11 @@ def recommendation_block(op: PanelOpinion) -> str:
     return _wrap(_h2(5) + out)
 
 
-def signature_block(op: PanelOpinion) -> str:
-    """The panel list with a signature column (专家组成员签字) and the date."""
+def signature_block(op: PanelOpinion, *, heading: str | None = None,
+                    words: Wording | None = None) -> str:
+    """The panel list with a signature column (专家组成员签字) and the date (``heading``,
+    ``words``: as :func:`scores_block`)."""
+    words = words or wording()
     rows = []
     for i, m in enumerate(op.panel, 1):
         sign = "回避" if m.recused else ""
@@ -442,9 +457,9 @@ def signature_block(op: PanelOpinion) -> str:
     chair = next((m for m in op.panel if m.role == "chair"), None)
     return _wrap(
         "<div class='keep-together'>"
-        + _h2(6)
+        + _h2(6, heading)
         + "<table class='signatures'><thead><tr><th>序号</th><th>姓名</th><th>单位</th>"
-        + "<th>职称</th><th>评审角色</th><th>签字</th></tr></thead>"
+        + f"<th>职称</th><th>{words.doing}角色</th><th>签字</th></tr></thead>"
         + f"<tbody>{''.join(rows)}</tbody></table>"
         + "<p class='signline'>专家组组长（签字）：____________________"
         + (f"（{_e(chair.name)}）" if chair else "")

@@ -32,6 +32,7 @@ from nzc_review.runner.jobs import JobResult, NotebookJob, run_notebook_jobs
 from nzc_review.store import Actor, ApplicationRecord, ReviewStore, StoreError
 
 __all__ = [
+    "ACCEPTANCE_NOTEBOOK",
     "NOTEBOOK",
     "ReportRun",
     "check_out_dir",
@@ -43,6 +44,9 @@ __all__ = [
 
 #: The parameterised report notebook.
 NOTEBOOK = notebook("panel_opinion.ipynb")
+#: The report notebook of an acceptance meeting (session kind ``acceptance``): the acceptance
+#: opinion, 近零碳排放区试点验收意见 (:mod:`nzc_review.meeting.opinion.acceptance_html`).
+ACCEPTANCE_NOTEBOOK = notebook("acceptance_opinion.ipynb")
 #: The file stem of the reports (``opinion.html``, ``opinion.pdf``, ``opinion.ipynb``).
 STEM = "opinion"
 #: The session summary files (:func:`nzc_review.meeting.opinion.session.write_session_summary`).
@@ -250,12 +254,14 @@ def _links(results: Sequence[JobResult]) -> dict[str, dict]:
 
 @dataclass
 class ReportRun:
-    """What :func:`run_reports` did: one result per application, the summary files."""
+    """What :func:`run_reports` did: one result per application, the summary files, and the
+    session's kind (``review``: panel review opinions; ``acceptance``: acceptance opinions)."""
 
     out_dir: Path
     results: list[JobResult]
     files: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
+    kind: str = "review"
 
     @property
     def failed(self) -> list[JobResult]:
@@ -286,7 +292,9 @@ def run_reports(
     workers:
         Notebooks run at once (default: one per application, at most the number of cores).
     notebook:
-        The report notebook (default :data:`NOTEBOOK`).
+        The report notebook (default :data:`NOTEBOOK`; for an acceptance meeting
+        :data:`ACCEPTANCE_NOTEBOOK`, whose reports are the acceptance opinions and which
+        writes no session summary: ranking and 公示名单 belong to the review).
 
     Other parameters are those of :func:`render_opinion_reports`.
 
@@ -306,8 +314,12 @@ def run_reports(
     store = open_session(session_path)
     try:
         apps = finalized_applications(store, Actor.operator(), app_ids)
+        acceptance = store.session(Actor.operator()).session_rules.is_acceptance
     finally:
         store.close()
+    if acceptance:
+        summary = False  # no ranking or public-notice list: the register takes the outcomes
+        notebook = notebook or ACCEPTANCE_NOTEBOOK
     check_out_not_in_inputs(out, [session_path], allowed=[session_path / SESSION_REPORTS])
     check_out_dir(out, apps)
     if summary and out.is_dir():
@@ -322,7 +334,7 @@ def run_reports(
             pdf=pdf,
             timeout=timeout,
             progress=progress,
-            desc="评审意见",
+            desc="验收意见" if acceptance else "评审意见",
         )
         if summary:
             from nzc_review.meeting.opinion.session import write_session_summary
@@ -335,4 +347,5 @@ def run_reports(
                 )
             finally:
                 store.close()
-    return ReportRun(out, results, files, time.perf_counter() - started)
+    return ReportRun(out, results, files, time.perf_counter() - started,
+                     "acceptance" if acceptance else "review")

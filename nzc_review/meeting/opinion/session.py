@@ -16,7 +16,7 @@ recommendations enter the list is the session's 公示名单 rule (``public_noti
 rules, :class:`~nzc_review.evaluation.review_rules.NoticeRule`; 本工具默认规则: the finalized
 applications whose panel recommendation, the consensus, is 推荐 or 修改完善后推荐), in ranking
 order, with name, applicant, county, pilot type, the recommendation, the panel total
-(专家组评分, :func:`nzc_review.meeting.figures.panel_figures`, as in every other view) and a
+(专家组评分, :func:`nzc_review.store.figures.panel_figures`, as in every other view) and a
 note. The core-indicator veto (一票否决) is the tool's rule, not the plan's: by default an
 application the panel recommended despite it stays on the list, its note naming the failed core
 indicators and the rule, and the summary names it with the rule; a session whose rules say

@@ -37,13 +37,13 @@ class ConsensusMixin(SharedFacts):
         opinion:
             The consensus opinion text.
         recommendation:
-            ``recommend`` / ``recommend_after_revision`` / ``do_not_recommend`` (or
-            ``None`` while undecided).
+            ``recommend`` / ``recommend_after_revision`` / ``do_not_recommend``, in an
+            acceptance meeting ``accepted`` / ``not_accepted`` (or ``None`` while undecided).
         majority, minority:
             The majority view and any minority (dissenting) view.
 
         The consensus holds no score: the panel's figures are computed from the reviews
-        (:func:`nzc_review.meeting.figures.panel_figures`) and kept at finalization. It records the
+        (:func:`nzc_review.store.figures.panel_figures`) and kept at finalization. It records the
         version of the application it judges (the current one).
 
         Raises
@@ -52,7 +52,8 @@ class ConsensusMixin(SharedFacts):
             Not the chair, a conflicted chair, or a finalized application.
         """
         texts = validate.check_consensus(
-            opinion=opinion, majority=majority, minority=minority, recommendation=recommendation
+            opinion=opinion, majority=majority, minority=minority, recommendation=recommendation,
+            kind=self._info.kind,
         )
 
         def work(tx: Tx) -> Consensus:
@@ -192,7 +193,7 @@ class ConsensusMixin(SharedFacts):
     def _keep_figures(self, tx: Tx, app_id: str, version: int) -> None:
         """Compute the panel's figures from the final reviews and keep them, with the rule
         that produced them, next to the finalized record (one audit event)."""
-        from nzc_review.meeting.figures import FigureRules, panel_figures
+        from nzc_review.store.figures import FigureRules, panel_figures
 
         recused, labels = self._recused_pairs(tx), self._labels(tx)
         reviews = [

@@ -219,7 +219,7 @@ class ReviewsMixin(SharedFacts):
         s = None
         if scores is not None:
             s = validate.normalise_scores(info.criteria, scores, rules.score_min, rules.score_max)
-        o = None if opinion is None else validate.normalise_opinion(opinion)
+        o = None if opinion is None else validate.normalise_opinion(opinion, info.kind)
 
         def work(tx: Tx) -> Review:
             me = tx.actor.expert_id
@@ -281,7 +281,8 @@ class ReviewsMixin(SharedFacts):
                 before["recommendation"],
             )
             validate.require_complete(
-                app_id, self._info.criteria, before["scores"], before["weights"], op
+                app_id, self._info.criteria, before["scores"], before["weights"], op,
+                self._info.kind,
             )
             tx.conn.execute(
                 "UPDATE reviews SET status = 'submitted', submitted_at = ?, updated_at = ?,"

@@ -17,7 +17,7 @@ from nzc_review.store import access, validate
 from nzc_review.store.audit import GENESIS, KEY_ENTITY, canonical_json, key_id, utc_now
 from nzc_review.store.errors import AuthenticationFailed, StoreBusy, StoreError
 from nzc_review.store.keyfile import KEY_ENV, create_key, key_path, read_key
-from nzc_review.store.records import DEFAULT_CRITERIA, Actor, Criterion, SessionInfo
+from nzc_review.store.records import Actor, Criterion, SessionInfo, default_criteria
 from nzc_review.store.schema import current_version, migrate
 from nzc_review.store.sqlite.database import (
     DB_NAME,
@@ -113,8 +113,9 @@ class SessionBase:
         name = validate.check_text(name, "name")
         date = validate.check_text(date, "date", required=False, limit=40)
         batch = validate.check_text(batch, "batch", required=False)
-        crit = DEFAULT_CRITERIA if criteria is None else validate.parse_criteria(list(criteria))
         merged = validate.check_new_rules(rules)
+        crit = (default_criteria(merged.get("kind", "review")) if criteria is None
+                else validate.parse_criteria(list(criteria)))
         session_dir = Path(session_dir)
         target = session_dir / DB_NAME
         if target.exists():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from nzc_review.store import access, validate
@@ -45,6 +46,16 @@ def same_data(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _snapshot(document: Any) -> dict[str, Any]:
+    """What the session keeps of an imported document, as plain JSON data: the data given (a
+    mapping: a self-evaluation report with its application embedded,
+    :func:`nzc_review.lifecycle.session.acceptance_snapshot`), or an application model's
+    ``model_dump``."""
+    if isinstance(document, Mapping):
+        return dict(document)
+    return document.model_dump(mode="json")
+
+
 class VersionsMixin(SharedFacts):
     """Importing applications (every version kept), the review round a revised version opens
     after 修改完善后推荐, and reading applications, versions, snapshots and closed rounds."""
@@ -68,10 +79,20 @@ class VersionsMixin(SharedFacts):
         (:meth:`rounds`); the application is open again at the new version, with the same
         assignments and conflicts of interest, no consensus and no review yet.
 
+        A review imports applications; an acceptance meeting (rule ``kind``) imports
+        self-evaluation reports, each given as the plain data the session keeps, with the
+        application it refers to embedded
+        (:func:`nzc_review.lifecycle.session.acceptance_snapshot`; reading either file is
+        :func:`nzc_review.meeting.documents.import_file`); the record's name, pilot type and
+        applicant are the application's.
+
         Parameters
         ----------
         application:
-            A :class:`nzc_review.policy.application.Application` (or anything with ``model_dump``).
+            A :class:`nzc_review.policy.application.Application` (or anything with
+            ``model_dump``, or its plain data), or for an acceptance meeting a
+            self-evaluation report's plain data (``nzc-acceptance/1`` with its application
+            embedded).
         content_sha256:
             SHA-256 (hex) of the source file's bytes.
         source_name:
@@ -79,16 +100,21 @@ class VersionsMixin(SharedFacts):
 
         Raises
         ------
+        InputError
+            A document of the other kind (an application for an acceptance meeting, a
+            self-evaluation report for a review), naming the file.
         PermissionDenied
             ``actor`` does not manage the session, or the application is finalized with
             another conclusion than 修改完善后推荐 (code ``not_revisable``).
         """
-        snapshot = application.model_dump(mode="json")
+        snapshot = _snapshot(application)
+        validate.check_document_kind(snapshot, self._info.kind, source_name)
         snapshot_text = canonical_json(snapshot)
-        app_id = snapshot["id"]
+        facts = validate.document_application(snapshot)
+        app_id = facts["id"]
         validate.check_app_id(app_id, source_name)  # ids become folder names of reports
         validate.check_sha256(content_sha256)
-        applicant = snapshot.get("applicant") or {}
+        applicant = facts.get("applicant") or {}
 
         def work(tx: Tx) -> ImportResult:
             access.require_manager(tx.actor, "import an application", f"application {app_id}")
@@ -130,8 +156,8 @@ class VersionsMixin(SharedFacts):
                     version,
                     content_sha256,
                     source_name,
-                    snapshot["name"],
-                    snapshot["pilot_type"],
+                    facts["name"],
+                    facts["pilot_type"],
                     applicant.get("organization"),
                     applicant.get("county"),
                     snapshot_text,

@@ -5,7 +5,8 @@ one library function from the stored inputs and the session's rules. For the exp
 that function is :func:`panel_figures`. The chair's dashboard, the expert's view after
 submitting, the panel review opinion (HTML and PDF), the session summary, the public-notice
 list, the Excel exports and the record kept at finalization all call it; none of them keeps
-a total of its own.
+a total of its own. It lives in the store because the store computes the figures at
+finalization and keeps them with the finalized record (:class:`FinalizedFigures`).
 
 What it computes, from the reviews that count and the session's rules (:class:`FigureRules`):
 
@@ -47,16 +48,19 @@ from nzc_review.mcda.panel_stats import (
     summarize,
 )
 from nzc_review.mcda.recommendation import (
+    ACCEPTANCE_OUTCOMES,
+    ALL_OUTCOMES,
     DEFAULT_RULES,
-    OUTCOMES,
     Recommendation,
     RecommendationRules,
     recommend,
 )
-from nzc_review.store import Criterion, SessionRules
+from nzc_review.store.records import Criterion
+from nzc_review.store.rules import SessionRules
 
 if TYPE_CHECKING:
-    from nzc_review.store import Actor, FinalizedFigures, Review, ReviewStore, SessionInfo
+    from nzc_review.store.interface import ReviewStore
+    from nzc_review.store.records import Actor, FinalizedFigures, Review, SessionInfo
 
 __all__ = [
     "DEFAULT_OUTLIER_MIN_EXPERTS",
@@ -172,6 +176,10 @@ class FigureRules:
             A value the rules cannot use, naming the rule.
         """
         known = {k: v for k, v in rules.items() if k in _FIGURE_RULE_NAMES}
+        bands = known.get("bands")
+        if isinstance(bands, list) and bands and all(
+                isinstance(b, Mapping) and b.get("outcome") in ACCEPTANCE_OUTCOMES for b in bands):
+            known["kind"] = "acceptance"  # an acceptance meeting's rule: its bands say so
         try:
             made = cls.from_rules(SessionRules.from_dict(known))
         except InputError as exc:
@@ -222,7 +230,7 @@ class FigureRules:
                 span = f"{upper:g} 分以下"
             else:
                 span = f"{b.lower:g}–{upper:g} 分"
-            parts.append(f"{b.label}（{span}，{OUTCOMES[b.outcome].label}）")
+            parts.append(f"{b.label}（{span}，{ALL_OUTCOMES[b.outcome].label}）")
         return "、".join(parts)
 
     def describe_zh(self) -> str:
@@ -233,8 +241,9 @@ class FigureRules:
             if self.trim
             else "取算术平均"
         )
+        meeting = "验收会" if self.recommendation.acceptance else "评审会"
         return (
-            f"各专家按本人设置的权重（未设置的按评审会默认权重）计算加权总分，{trim}；"
+            f"各专家按本人设置的权重（未设置的按{meeting}默认权重）计算加权总分，{trim}；"
             f"评分范围 {self.score_min:g}—{self.score_max:g} 分。"
         )
 
@@ -382,7 +391,7 @@ class PanelFigures:
         """``推荐 2 人（专家A、专家C）；不推荐 1 人（专家B）`` (``""`` when nobody voted)."""
         parts = []
         for code, who in self.votes.items():
-            label = OUTCOMES[code].label if code else "未表态"
+            label = ALL_OUTCOMES[code].label if code else "未表态"
             parts.append(f"{label} {len(who)} 人（{'、'.join(who)}）")
         return "；".join(parts)
 
@@ -461,7 +470,8 @@ W_STRENGTH: tuple[tuple[float, str], ...] = (
 )
 
 
-def kendall_reading(kw: KendallW | None, note: str = "", alpha: float = SIGNIFICANCE) -> str:
+def kendall_reading(kw: KendallW | None, note: str = "", alpha: float = SIGNIFICANCE,
+                    criteria: str = "评审要点") -> str:
     """Kendall's W in plain words, with its p-value (Chinese).
 
     ``W`` says whether the experts agree on which criteria of the application are
@@ -476,10 +486,10 @@ def kendall_reading(kw: KendallW | None, note: str = "", alpha: float = SIGNIFIC
         chance = f"p = {kw.p:.3f} < {alpha:g}，这种一致不大可能出于偶然"
     else:
         chance = (
-            f"p = {kw.p:.3f} ≥ {alpha:g}，不能排除一致出于偶然（专家或评审要点较少时常见）"
+            f"p = {kw.p:.3f} ≥ {alpha:g}，不能排除一致出于偶然（专家或{criteria}较少时常见）"
         )
     return (
-        f"肯德尔协调系数 W = {kw.w:.3f}：{kw.m} 位专家对 {kw.n} 项评审要点孰强孰弱的判断"
+        f"肯德尔协调系数 W = {kw.w:.3f}：{kw.m} 位专家对 {kw.n} 项{criteria}孰强孰弱的判断"
         f"一致性{strength}；{chance}。W 衡量排序是否一致，不衡量分数是否接近。"
     )
 
@@ -494,6 +504,7 @@ def _outliers(
     """Experts whose weighted total is far from the others' (the rule of :class:`FigureRules`);
     the criteria on which a flagged expert is far as well are named in the reason."""
     n = len(labels)
+    word = "验收要点" if rules.recommendation.acceptance else "评审要点"
     if n < rules.outlier_min_experts:
         return Outliers(
             note=f"专家不足 {rules.outlier_min_experts} 位，不判断偏离（本工具默认规则）。"
@@ -507,7 +518,7 @@ def _outliers(
         return Outliers(
             note=(
                 f"{len(flagged)} 位专家的加权总分都偏离其余专家较多：专家组分歧普遍，"
-                "未单独标出偏离专家，请查看各评审要点的分布。"
+                f"未单独标出偏离专家，请查看各{word}的分布。"
             ),
             judged=True,
         )
@@ -599,20 +610,21 @@ def panel_figures(
         if trim >= 1:
             basis += f"（不足 {2 * trim + 1} 位专家，不去掉最高分和最低分）"
     kw: KendallW | None = None
+    word = "验收要点" if rules.recommendation.acceptance else "评审要点"  # the criteria's name
     if n < 2:
         note = "仅 1 位专家评分，无法计算一致性系数。"
     elif len(criteria) < 2:
-        note = "仅 1 项评审要点，无法计算一致性系数。"
+        note = f"仅 1 项{word}，无法计算一致性系数。"
     else:
         try:
             kw = kendall_w(s)
             note = ""
         except McdaError:
-            note = "每位专家对各评审要点的评分均相同，W 无定义。"
+            note = f"每位专家对各{word}的评分均相同，W 无定义。"
     labels = tuple(r.expert_label for r in rows)
     outliers = _outliers(labels, [c.name for c in criteria], s, np.asarray(totals), rules)
     votes: dict[str | None, tuple[str, ...]] = {}
-    for code in (*OUTCOMES, None):
+    for code in (*rules.recommendation.outcomes, None):
         who = tuple(r.expert_label for r in rows if r.opinion.recommendation == code)
         if who:
             votes[code] = who
@@ -648,7 +660,7 @@ def panel_figures(
         trim=trim,
         kendall=kw,
         kendall_note=note,
-        kendall_reading=kendall_reading(kw, note),
+        kendall_reading=kendall_reading(kw, note, criteria=word),
         outliers=outliers,
         votes=votes,
         suggestion=suggestion,
