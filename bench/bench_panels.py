@@ -101,7 +101,8 @@ def _saver(args) -> list[float]:
 
 
 def measure_saves(experts: int = 15, saves: int = 20) -> list[float]:
-    from nzc_review.store import Actor, create_session, import_file
+    from nzc_review.meeting.documents import import_file
+    from nzc_review.store import Actor, create_session
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "session"

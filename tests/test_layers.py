@@ -7,6 +7,10 @@ papermill, Voila or ipywidgets. Each of those is blocked in a fresh interpreter 
 ``sys.meta_path`` finder that raises ``ImportError``), every module of the pure layers is
 imported there, and no module of the notebook-running layers (runner, server, ui, cli) may be
 pulled in on the way.
+
+The source is also read (an AST scan, imports inside functions included): a lower layer imports
+nothing above it — the review store no lifecycle, meeting, programme, panel, server, command or
+runner module — and the programme register sits between the layers it uses and those that use it.
 """
 
 from __future__ import annotations
@@ -27,9 +31,8 @@ BLOCKED = ("nbformat", "nbconvert", "nbclient", "jupyter_client", "jupyter_serve
 #: Packages whose every module is pure, and single pure modules.
 PURE_PACKAGES = ("nzc_review.policy", "nzc_review.intake", "nzc_review.evaluation",
                  "nzc_review.mcda", "nzc_review.store", "nzc_review.present",
-                 "nzc_review.files")
-PURE_MODULES = ("nzc_review.errors", "nzc_review.limits", "nzc_review.meeting.figures",
-                "nzc_review.meeting.revision", "nzc_review.meeting.opinion",
+                 "nzc_review.files", "nzc_review.programme")
+PURE_MODULES = ("nzc_review.errors", "nzc_review.limits", "nzc_review.meeting.revision", "nzc_review.meeting.opinion",
                 "nzc_review.meeting.opinion.consensus", "nzc_review.meeting.opinion.data")
 #: Names the opinion package resolves on first use: each must come without the stack.
 OPINION_NAMES = ("panel_scores", "collect_opinion", "load_opinion", "parse_consensus",
@@ -108,3 +111,110 @@ def test_pure_layers_import_without_the_notebook_stack(imported):
 
 def test_the_blocker_blocks(imported):
     assert "blocked: jupyter_client" in imported["failed"][PROBE]
+
+
+#: The programme register (试点名录) sits above these layers and below the ones that use it.
+BELOW_PROGRAMME = ("policy", "intake", "evaluation", "mcda", "store", "meeting", "lifecycle",
+                   "present", "files", "errors.py", "limits.py")
+ABOVE_PROGRAMME = ("cli", "ui", "server", "runner")
+
+
+def _imported_names(path, root=ROOT) -> set[str]:
+    """Every module a source file (under ``root``) imports, at the top or inside a function; a
+    relative import is resolved against the file's package."""
+    import ast
+
+    package = list(path.relative_to(root).parts[:-1])
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names |= {module} if node.module else {f"{module}.{a.name}" for a in node.names}
+    return names
+
+
+def _sources(part: str):
+    base = ROOT / "nzc_review" / part
+    return [base] if base.suffix == ".py" else sorted(base.rglob("*.py"))
+
+
+def test_the_programme_layer_sits_between_the_others():
+    """``programme`` imports nothing of cli/ui/server/runner; no lower layer imports it; and
+    the layers above it do (the command and the chair's finalize)."""
+    for path in _sources("programme"):
+        above = {n for n in _imported_names(path)
+                 if n.split(".")[:2] in (["nzc_review", p] for p in ABOVE_PROGRAMME)}
+        assert above == set(), (path.name, above)
+    for part in BELOW_PROGRAMME:
+        for path in _sources(part):
+            assert not any(n.startswith("nzc_review.programme") for n in _imported_names(path)), \
+                path
+    users = {path.relative_to(ROOT).as_posix() for part in ABOVE_PROGRAMME
+             for path in _sources(part)
+             if any(n.startswith("nzc_review.programme") for n in _imported_names(path))}
+    assert {"nzc_review/cli/commands/programme.py", "nzc_review/ui/chair.py"} <= users
+
+
+#: The layers below the meeting, lowest first (``errors.py`` and ``limits.py`` are one): a
+#: module of one imports only from its own layer and those before it — at the top of the
+#: module or inside a function. ``evaluation`` is listed for its place but not checked:
+#: ``evaluation/cache.py`` fills a session's evaluation cache, opening the store and drawing
+#: with ``present``.
+LOWER_LAYERS = (("errors.py", "limits.py"), ("files",), ("policy",), ("intake",),
+                ("evaluation",), ("mcda",), ("store",))
+#: Every other part of the package: above all of those.
+UPPER_LAYERS = ("lifecycle", "meeting", "programme", "present", "runner", "server", "ui", "cli")
+CHECKED_LAYERS = [layer for layer in LOWER_LAYERS if layer != ("evaluation",)]
+
+
+def _part(name: str) -> str | None:
+    """The layer (``store``, ``errors.py``) an imported ``nzc_review`` module belongs to."""
+    parts = name.split(".")
+    if parts[0] != "nzc_review" or len(parts) < 2:
+        return None
+    top = ROOT / "nzc_review" / f"{parts[1]}.py"
+    return f"{parts[1]}.py" if top.is_file() else parts[1]
+
+
+def test_the_layer_lists_name_every_part_of_the_package():
+    on_disk = {p.name for p in (ROOT / "nzc_review").iterdir()
+               if (p.is_dir() and (p / "__init__.py").is_file())
+               or (p.suffix == ".py" and p.name != "__init__.py")}
+    listed = {part for layer in LOWER_LAYERS for part in layer} | set(UPPER_LAYERS)
+    assert listed == on_disk
+
+
+def _upward(paths, below: set[str], root=ROOT) -> dict[str, list[str]]:
+    """The ``nzc_review`` modules each source file imports from outside the parts ``below``."""
+    upward = {}
+    for path in paths:
+        above = sorted(n for n in _imported_names(path, root) if _part(n) not in (None, *below))
+        if above:
+            upward[path.relative_to(root).as_posix()] = above
+    return upward
+
+
+@pytest.mark.parametrize("layer", CHECKED_LAYERS, ids=lambda layer: "+".join(layer))
+def test_a_lower_layer_imports_nothing_above_it(layer):
+    """No upward import: the review store knows no lifecycle, meeting, programme, panel,
+    server, command or notebook runner; the MCDA, intake, policy and file layers know nothing
+    above them either."""
+    below = {part for earlier in LOWER_LAYERS[:LOWER_LAYERS.index(layer) + 1] for part in earlier}
+    assert _upward([path for part in layer for path in _sources(part)], below) == {}
+
+
+def test_the_scan_sees_imports_inside_functions_and_relative_ones(tmp_path):
+    probe = tmp_path / "nzc_review" / "store" / "sqlite" / "probe.py"
+    probe.parent.mkdir(parents=True)
+    probe.write_text("from nzc_review.store import records\n\n\ndef f():\n"
+                     "    from nzc_review.lifecycle.session import acceptance_snapshot\n"
+                     "    from ...meeting import documents\n    from .. import figures\n",
+                     encoding="utf-8")
+    assert _imported_names(probe, tmp_path) == {
+        "nzc_review.store", "nzc_review.lifecycle.session", "nzc_review.meeting",
+        "nzc_review.store.figures"}
+    assert _upward([probe], {"store", "mcda"}, tmp_path) == {
+        "nzc_review/store/sqlite/probe.py": ["nzc_review.lifecycle.session", "nzc_review.meeting"]}

@@ -8,7 +8,9 @@ user-controlled key):
 
 * **pages need a personal token.** ``/voila/render/…`` answers 403 with a Chinese message and
   starts no kernel unless ``?token=`` is the token of an active person of the session; the
-  explorer (``explorer.ipynb``) only for the chair or an analyst (:data:`PAGE_ROLES`).
+  explorer (``explorer.ipynb``) only for the chair or an analyst (:data:`PAGE_ROLES`); the
+  programme dashboard (``programme_dashboard.ipynb``) only with the bureau's token of
+  ``serve --programme`` (:mod:`nzc_review.ui.programme_access`).
 * **a kernel belongs to the browser that opened its page.** The page's response sets a signed,
   HttpOnly, SameSite=Strict visitor cookie; the kernel API (``/api/kernels/<id>``), its
   websocket (``…/channels``) and the page-close shutdown (``/voila/api/shutdown/<id>``) answer
@@ -30,6 +32,9 @@ user-controlled key):
   :attr:`Limits.kernel_memory_mb` is shut down; one person keeps at most
   :attr:`Limits.pages_per_person` kernels (opening one more closes their oldest); kernels
   without a page are culled after :attr:`Limits.idle_cull_seconds`.
+* **the self-check mode** (``--PanelServer.self_check=True``, ``serve --self-check``) serves
+  the public page 申报自查 alone, without a token, and refuses every review panel; its upload
+  limit and page cap are in :mod:`nzc_review.server.self_check`.
 
 Every figure is a default of this tool (本工具默认规则), set in :class:`Limits` and on the
 command line (``--PanelServer.kernel_memory_mb=…``; ``nzc-review serve --kernel-memory-mb``).
@@ -55,14 +60,17 @@ from tornado import web
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.iostream import StreamBufferFullError
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
-from traitlets import Integer
+from traitlets import Bool, Integer
 from voila import app as voila_app
 from voila.app import Voila
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
+from nzc_review.server import self_check
 from nzc_review.server.pool import meeting_manager_class
 from nzc_review.ui.request_info import KERNEL_KEY_ENV, KERNEL_KEY_HEADER
 
@@ -330,9 +338,14 @@ class Guard:
 
 def admit_page(path: str | None, token: str | None) -> tuple[int | None, str | None]:
     """``(person id, None)`` when ``token`` may open the page at ``path``, else
-    ``(None, message)`` with the Chinese message to show (no data of the session)."""
+    ``(None, message)`` with the Chinese message to show (no data of the session). The
+    programme dashboard takes the bureau's token of ``serve --programme`` instead
+    (:mod:`nzc_review.ui.programme_access`)."""
     from nzc_review.ui.common import open_session
+    from nzc_review.ui.programme_access import PROGRAMME_PAGE, bureau_refusal
 
+    if PurePosixPath(path or "").name == PROGRAMME_PAGE:
+        return None, bureau_refusal(token)
     store, actor = open_session(token)
     if store is None:
         return None, actor
@@ -457,9 +470,19 @@ class GuardedPageHandler(TornadoVoilaHandler):
     """``/voila/render/<page>``: the personal token first, then Voila."""
 
     async def get(self, path: str | None = None) -> None:
-        person, refusal = admit_page(path, self.get_argument("token", None))
+        status = 403
+        if self.settings.get("nzc_self_check"):  # the public page alone, no token
+            person, refusal = None, None
+            refused = self_check.page_refusal(path, len(_guard(self).owners),
+                                              self.settings.get("nzc_max_pages", 0))
+            if refused is not None:
+                status, refusal = refused
+        elif PurePosixPath(path or "").name == self_check.SELF_CHECK_PANEL:
+            person, refusal = None, self_check.NOT_IN_MEETING
+        else:
+            person, refusal = admit_page(path, self.get_argument("token", None))
         if refusal is not None:
-            self.set_status(403)
+            self.set_status(status)
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish(refusal_page(refusal))
             return
@@ -578,8 +601,30 @@ class GuardedRequestInfoHandler(RequestInfoSocketHandler):
         RequestInfoSocketHandler._cache.pop(kernel_id, None)
 
 
+class GuardedTreeHandler(TornadoVoilaTreeHandler):
+    """The folder listing; in self-check mode it sends the visitor to the self-check page."""
+
+    async def get(self, path: str = "") -> None:
+        if self.settings.get("nzc_self_check"):
+            self.redirect(self.base_url.rstrip("/") + "/voila/render/"
+                          + self_check.SELF_CHECK_PANEL)
+            return
+        await super().get(path)
+
+
+class GuardedContentsHandler(VoilaContentsHandler):
+    """The listing's contents API; refused in self-check mode (nothing but the page)."""
+
+    async def get(self, path: str = "") -> None:
+        if self.settings.get("nzc_self_check"):
+            raise web.HTTPError(403)
+        await super().get(path)
+
+
 #: Voila's handler classes and their guarded replacements.
 REPLACEMENTS: dict[type, type] = {
+    TornadoVoilaTreeHandler: GuardedTreeHandler,
+    VoilaContentsHandler: GuardedContentsHandler,
     TornadoVoilaHandler: GuardedPageHandler,
     KernelHandler: GuardedKernelHandler,
     VoilaShutdownKernelHandler: GuardedShutdownHandler,
@@ -600,11 +645,17 @@ class PanelServer(Voila):
                                help="kernels one person keeps; one more closes the oldest")
     idle_cull_seconds = Integer(Limits.idle_cull_seconds, config=True,
                                 help="shut down kernels without a page idle this long")
+    message_bytes = Integer(Limits.message_bytes, config=True,
+                            help="largest message a page may send (bytes)")
+    self_check = Bool(False, config=True,
+                      help="serve the public self-check page alone (nzc_review.server.self_check)")
+    max_pages = Integer(0, config=True, help="pages open at once (0: no limit)")
 
     def limits(self) -> Limits:
         return Limits(kernel_memory_mb=self.kernel_memory_mb,
                       pages_per_person=self.pages_per_person,
-                      idle_cull_seconds=self.idle_cull_seconds)
+                      idle_cull_seconds=self.idle_cull_seconds,
+                      message_bytes=self.message_bytes)
 
     def init_settings(self) -> dict:
         limits = self.limits()
@@ -627,6 +678,8 @@ class PanelServer(Voila):
         manager.buffer_offline_messages = False
         self.guard = manager.guard = Guard(limits)
         settings["nzc_guard"] = self.guard
+        settings["nzc_self_check"] = self.self_check
+        settings["nzc_max_pages"] = self.max_pages
         settings["websocket_max_message_size"] = limits.message_bytes
         return settings
 

@@ -16,9 +16,14 @@ progress view: who has submitted, and the results once an application is finaliz
 
 Every message is Chinese: what the store refuses is said by :mod:`nzc_review.ui.refusals`.
 
-Every figure is :func:`nzc_review.meeting.figures.application_figures` — the function the opinion
+Every figure is :func:`nzc_review.store.figures.application_figures` — the function the opinion
 report, the summaries and the exports call — so the dashboard never shows a number the
 signed document does not carry. Nothing it computes is stored.
+
+An acceptance meeting (session rule ``kind``: ``acceptance``) is chaired on the same page: the
+automatic acceptance conclusion of the report shown above the panel's figures, the conclusion
+通过验收 / 不通过验收, the 验收意见 report after finalizing, and the words of
+:func:`nzc_review.meeting.kinds.wording`.
 """
 
 from __future__ import annotations
@@ -30,17 +35,20 @@ import ipywidgets as w
 import numpy as np
 
 from nzc_review.errors import NzcError
-from nzc_review.meeting.figures import PanelFigures, application_figures
+from nzc_review.meeting.kinds import Wording, wording
 from nzc_review.meeting.opinion.reports import SESSION_REPORTS
 from nzc_review.present.dates import date_zh
 from nzc_review.store import RECOMMENDATION_ZH
-from nzc_review.ui.common import STYLE, evaluation_of, message
+from nzc_review.store.figures import PanelFigures, application_figures
+from nzc_review.ui.common import STYLE, automatic_evaluation, message
 from nzc_review.ui.expert import RECOMMENDATION_OPTIONS, _ioloop_call_later
 from nzc_review.ui.refusals import refusal_zh
 
 
-def progress_html(progress) -> str:
-    """The experts × applications grid with coloured statuses."""
+def progress_html(progress, words: Wording | None = None) -> str:
+    """The experts × applications grid with coloured statuses (``words``: the session's,
+    :func:`nzc_review.meeting.kinds.wording`)."""
+    words = words or wording()
     head = "".join(f"<th>{escape(a.id)}<br><small>{escape(a.name)}</small></th>"
                    for a in progress.applications)
     rows = []
@@ -56,7 +64,8 @@ def progress_html(progress) -> str:
     counts = progress.counts()
     finalized = "".join(f"<td>{'已定稿' if a.status == 'finalized' else ''}</td>"
                         for a in progress.applications)
-    return (f"{STYLE}<div class='nzc-panel'><h3>评审进度</h3><table><tr><th>专家</th>{head}</tr>"
+    return (f"{STYLE}<div class='nzc-panel'><h3>{words.progress}</h3><table><tr><th>专家</th>"
+            f"{head}</tr>"
             f"{''.join(rows)}<tr><td><b>状态</b></td>{finalized}</tr></table>"
             f"<p>未开始 {counts['not_started']}，草稿 {counts['draft']}，已提交 "
             f"{counts['submitted']}，回避 {counts['recused']}</p></div>")
@@ -66,12 +75,14 @@ def _cell(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def stats_html(figures: PanelFigures | None, criteria) -> str:
+def stats_html(figures: PanelFigures | None, criteria, words: Wording | None = None) -> str:
     """What the chair decides on, for one application (pure): the experts' scores and
     totals, mean / median / trimmed mean, the panel total and its rule, the experts' own
     recommendations tallied next to the rule's suggestion, agreement (Kendall's W in words)
     and any expert far from the panel. Every number is ``figures``
-    (:func:`nzc_review.meeting.figures.panel_figures`), the same the opinion report prints."""
+    (:func:`nzc_review.store.figures.panel_figures`), the same the opinion report prints.
+    ``words`` are the session's (:func:`nzc_review.meeting.kinds.wording`)."""
+    words = words or wording()
     if figures is None:
         return f"{STYLE}<div class='nzc-panel'><p>尚无专家提交评分。</p></div>"
     f = figures
@@ -90,26 +101,27 @@ def stats_html(figures: PanelFigures | None, criteria) -> str:
                 f"<td><b>{_cell(getattr(f.total, attr))}</b></td><td></td></tr>")
 
     trim_name = (f"去掉{f.trim}个最高分和{f.trim}个最低分后的平均" if f.trim else "截尾平均")
-    table = (f"<table><tr><th>专家</th>{head}<th>加权总分</th><th>个人推荐意见</th></tr>{rows}"
+    table = (f"<table><tr><th>专家</th>{head}<th>加权总分</th><th>{words.votes}</th></tr>{rows}"
              f"{line('平均', 'mean')}{line('中位数', 'median')}"
              f"{line(trim_name, 'trimmed_mean')}</table>")
     panel = (f"<p style='font-size:15px'>专家组评分：<b>{f.panel_total:.2f}</b> 分"
              f"（{escape(f.panel_total_basis)}）</p>")
     votes = f.votes_zh() or "尚无"
-    parts = [panel, f"<p>专家个人推荐意见：{escape(votes)}</p>"]
+    parts = [panel, f"<p>专家{words.votes}：{escape(votes)}</p>"]
     if f.suggestion is not None:
         sg = f.suggestion
         reasons = "".join(f"<li>{escape(r.message)}</li>" for r in sg.reasons)
         parts.append(
             f"<p>按评分规则的建议：<b>{escape(sg.outcome_label)}</b>"
-            f"（推荐档次：{escape(f.rules.bands_zh())}）</p><ul>{reasons}</ul>")
+            f"（{'验收' if words.kind == 'acceptance' else '推荐'}档次："
+            f"{escape(f.rules.bands_zh())}）</p><ul>{reasons}</ul>")
         top = max(f.votes.items(), key=lambda kv: len(kv[1]), default=(None, ()))
         ties = [k for k, v in f.votes.items() if len(v) == len(top[1])]
         if top[0] is not None and len(ties) == 1 and top[0] != sg.outcome:
             parts.append(
                 "<p style='color:#b71c1c'>多数专家的个人意见为“"
                 f"{escape(RECOMMENDATION_ZH[top[0]])}”，与评分规则的建议不同：请专家组讨论，"
-                "并在专家组意见中说明结论的理由。</p>")
+                f"并在{words.consensus}中说明结论的理由。</p>")
     parts.append(f"<p>一致性：{escape(f.kendall_reading)}</p>")
     if f.outliers.experts:
         parts.append("<p>偏离较大的专家：" + escape("；".join(f.outliers.reasons)) + "</p>")
@@ -199,6 +211,8 @@ class ChairDashboard:
         self.refresh_seconds = refresh_seconds
         self.on_finalized = on_finalized or self.start_report
         self.session = store.session(actor)
+        self.words = words = wording(self.session)
+        self.acceptance = self.session.session_rules.is_acceptance
         self.criteria = list(self.session.criteria)
         self.reports_dir = Path(store.location) / SESSION_REPORTS
         self.apps: dict[str, object] = {}
@@ -211,8 +225,9 @@ class ChairDashboard:
         self._report_shown: tuple | None = None
 
         self.grid = w.HTML()
-        self.app_select = w.Dropdown(description="申报项目", layout=w.Layout(width="720px"))
+        self.app_select = w.Dropdown(description=words.item, layout=w.Layout(width="720px"))
         self.banner = w.HTML()
+        self.automatic = w.HTML()  # an acceptance meeting: the automatic conclusion
         self.stats = w.HTML()
         self.chart = w.Image(format="png", layout=w.Layout(max_width="900px", display="none"))
         self.message = w.HTML()
@@ -222,7 +237,8 @@ class ChairDashboard:
                                                                           height="70px"))
         self.minority = w.Textarea(description="少数意见", layout=w.Layout(width="900px",
                                                                           height="70px"))
-        self.recommendation = w.Dropdown(options=OPEN_OPTIONS, description="推荐结论")
+        self.options = [("未定", None), *words.outcomes]
+        self.recommendation = w.Dropdown(options=self.options, description=words.conclusion)
         self.recommendation.observe(self._recommendation_changed, names="value")
         self.veto = w.HTML()
         self.candidates = w.HTML()
@@ -250,15 +266,16 @@ class ChairDashboard:
         self.report_button = w.Button(description="重新生成报告", layout=w.Layout(display="none"))
         self.report_button.on_click(lambda _: self.start_report(self.app_select.value))
         self.editor = w.VBox([
-            w.HTML("<h3>专家组评审意见</h3>"), w.HBox([self.candidates, self.refill_button]),
+            w.HTML(f"<h3>{words.consensus}</h3>"), w.HBox([self.candidates, self.refill_button]),
             self.consensus_text, self.majority, self.minority,
             w.HBox([self.recommendation, self.veto]), self.save_button,
             w.HTML("<h3>退回与定稿</h3>"),
             w.HBox([self.reopen_expert, self.reopen_reason, self.reopen_button]),
             w.HBox([self.finalize_note, self.finalize_button]), self.confirm_box,
         ])
-        self.results = w.VBox([self.stats, self.chart])
-        title = "组长看板" if self.decides else "评审进度（秘书）"
+        self.results = w.VBox([self.automatic, self.stats, self.chart])
+        title = (("组长看板（专家验收）" if self.acceptance else "组长看板") if self.decides
+                 else f"{words.progress}（秘书）")
         header = w.HTML(f"{STYLE}<div class='nzc-panel'><h2>{title} — "
                         f"{escape(self.session.name)}</h2></div>")
         self.widget = w.VBox([
@@ -303,7 +320,7 @@ class ChairDashboard:
         """The progress grid and the list of applications, each written only when changed;
         returns the progress read."""
         progress = self.store.progress(self.actor)
-        grid = progress_html(progress)
+        grid = progress_html(progress, self.words)
         if grid != self.grid.value:
             self.grid.value = grid
         apps = self.store.applications(self.actor)
@@ -340,8 +357,9 @@ class ChairDashboard:
         finalized = bool(app and app.finalized)
         self._showing = True
         try:
-            ev = evaluation_of(self.store, self.actor, app_id)
+            ev = automatic_evaluation(self.store, self.actor, app_id)
             self.core_gate = ev.core_gate
+            self.automatic.value = self._automatic_html(ev)
             consensus = None
             if self.decides or finalized:
                 consensus = self.store.consensus(self.actor, app_id)
@@ -451,8 +469,8 @@ class ChairDashboard:
             cells = [c for (_, aid), c in self.store.progress(self.actor).cells.items()
                      if aid == app.id and c.status != "recused"]
             done = sum(c.status == "submitted" for c in cells)
-            parts.append(f"评审进行中：已提交 {done} / {len(cells)} 位专家。评分、评审意见和汇总"
-                         "在组长定稿后显示")
+            parts.append(f"{self.words.doing}进行中：已提交 {done} / {len(cells)} 位专家。评分、"
+                         f"{self.words.opinion}和汇总在组长定稿后显示")
             kind = "info"
         else:
             kind = ""
@@ -460,12 +478,25 @@ class ChairDashboard:
                              if parts else "")
         self.results.layout.display = "" if (self.decides or finalized) else "none"
 
+    def _automatic_html(self, ev) -> str:
+        """An acceptance meeting: the automatic acceptance conclusion in one line, above the
+        panel's figures (``""`` in a review, whose evaluation the experts read)."""
+        if not self.acceptance:
+            return ""
+        return (f"{STYLE}<div class='nzc-panel'><p style='font-size:15px'>自动验收评价："
+                f"<b>{escape(ev.verdict)}</b>（综合得分 {ev.score:.1f} 分，{escape(ev.grade_label)}；"
+                f"核算口径：{escape(ev.basis_zh)}）。验收结论以专家组结论为准。</p></div>")
+
     def _set_recommendation(self, ev, saved: str | None) -> None:
         """The recommendation control: every outcome, set to the saved one; the panel's
         recommendation decides (河环发〔2023〕23号 三、(一)3). A core-indicator veto (一票否决,
         the tool's rule, the session's review rules) is shown beside it as a flag with its
         rule."""
-        if ev.core_gate == "fail" and ev.rules.veto.enabled:
+        if self.acceptance:
+            from nzc_review.ui.acceptance_view import acceptance_veto_html
+
+            self.veto.value = acceptance_veto_html(ev, self.session.session_rules.review.veto)
+        elif ev.core_gate == "fail" and ev.rules.veto.enabled:
             failed = "、".join(ev.compliance.failed_core)
             self.veto.value = ("<span style='color:#b71c1c;font-weight:700'>一票否决提示：核心指标 "
                                f"{escape(failed)} 目标未达到参考值</span>"
@@ -475,7 +506,7 @@ class ChairDashboard:
         else:
             self.veto.value = ""
         self.recommendation.disabled = False
-        self.recommendation.options = OPEN_OPTIONS
+        self.recommendation.options = self.options
         self.recommendation.value = saved
 
     def _recommendation_changed(self, change) -> None:
@@ -492,7 +523,7 @@ class ChairDashboard:
         self.figures = application_figures(
             self.store, self.actor, app_id, core_gate=self.core_gate,
             revision_requested=self.recommendation.value == "recommend_after_revision")
-        stats = stats_html(self.figures, self.criteria)
+        stats = stats_html(self.figures, self.criteria, self.words)
         if stats != self.stats.value:
             self.stats.value = stats
         if self.figures is None:
@@ -547,7 +578,7 @@ class ChairDashboard:
         if shown == self._report_shown:
             return
         self._report_shown = shown
-        self.report.value = report_html(status)
+        self.report.value = report_html(status, self.words)
         self.report_button.description = ("生成报告" if status.state == "none"
                                           else "重新生成报告")
         self.report_button.layout.display = "" if status.state in ("none", "failed") else "none"
@@ -629,22 +660,27 @@ class ChairDashboard:
             self.store.finalize(self.actor, app_id, note=self.finalize_note.value or None)
         except NzcError as exc:
             return self._say(refusal_zh(exc, "定稿"), error=True)
+        from nzc_review.programme.sessions import push_finalized
+
+        pushed = push_finalized(self.store)  # the linked programme register; never raises
         self.refresh()
         self.show(app_id)
         started = self.on_finalized(app_id)
-        extra = "，专家组评审意见报告生成中" if started else ""
-        return self._say(f"{app_id} 已定稿并锁定{extra}。")
+        extra = f"，{self.words.report}生成中" if started else ""
+        return self._say(f"{app_id} 已定稿并锁定{extra}。" + (f"{pushed}。" if pushed else ""))
 
     def _say(self, text: str, error: bool = False):
         self.message.value = message(text, "error" if error else "ok")
         return not error
 
 
-def report_html(status) -> str:
+def report_html(status, words: Wording | None = None) -> str:
     """The report's state for the dashboard (pure): a download link to the PDF once ready
     (a ``data:`` link: the file goes to the page that asked, through its own kernel, and no
     route of the server serves the reports folder), else the state or the reason it
-    failed, in Chinese."""
+    failed, in Chinese (``words``: the session's, :func:`nzc_review.meeting.kinds.wording`)."""
+    words = words or wording()
+    report, title = words.report, words.report_title
     if status.state == "ready" and status.pdf is not None:
         import base64
 
@@ -653,18 +689,19 @@ def report_html(status) -> str:
         except OSError:
             return message("报告文件无法读取，请点击“重新生成报告”。", "error")
         if len(data) > MAX_LINK_BYTES:
-            return message(f"专家组评审意见报告已生成：{status.pdf}（文件较大，请在会议电脑上打开）。",
+            return message(f"{report}已生成：{status.pdf}（文件较大，请在会议电脑上打开）。",
                            "ok")
-        name = f"{status.app_id}-专家组评审意见-第{status.version}版.pdf"
+        name = f"{status.app_id}-{title}-第{status.version}版.pdf"
         href = "data:application/pdf;base64," + base64.b64encode(data).decode("ascii")
-        return (f"{STYLE}<div class='nzc-panel'><div class='nzc-msg ok'>专家组评审意见报告已生成："
+        return (f"{STYLE}<div class='nzc-panel'><div class='nzc-msg ok'>{report}已生成："
                 f"<a class='nzc-report-link' download='{escape(name, quote=True)}' "
-                f"href='{href}'>下载专家组评审意见（PDF，{len(data) / 1024:.0f} KB）</a></div></div>")
+                f"href='{href}'>下载{title}（PDF，{len(data) / 1024:.0f} KB）</a></div></div>")
     if status.state == "running":
-        return message("专家组评审意见报告生成中……完成后此处出现下载链接。", "info")
-    if status.state == "failed":
-        return message(status.reason_zh or "专家组评审意见报告生成失败。", "error")
-    return message("专家组评审意见报告尚未生成。", "info")
+        return message(f"{report}生成中……完成后此处出现下载链接。", "info")
+    if status.state == "failed":  # the reason names the review's report: say this one
+        reason = (status.reason_zh or "").replace("专家组评审意见报告", report)
+        return message(reason or f"{report}生成失败。", "error")
+    return message(f"{report}尚未生成。", "info")
 
 
 #: Largest PDF offered as a download link (本工具默认规则: an opinion report is 600–700 KB;

@@ -5,10 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from html import escape
-from importlib import resources
 from urllib.parse import parse_qs
-
-import yaml
 
 from nzc_review.store import StoreError
 
@@ -67,12 +64,13 @@ def open_session(token: str | None):
     return store, actor
 
 
-@lru_cache(maxsize=1)
 def criteria_guidance() -> dict[str, dict]:
-    """Scoring guidance per criterion name (``catalog/review_criteria.yaml``)."""
-    text = resources.files("nzc_review.policy.catalog").joinpath("review_criteria.yaml").read_text(
-        encoding="utf-8")
-    return yaml.safe_load(text)
+    """Scoring guidance per criterion name, the review's (``catalog/review_criteria.yaml``)
+    and the acceptance criteria's (``catalog/acceptance_criteria.yaml``):
+    :func:`nzc_review.policy.criteria.scoring_guidance`."""
+    from nzc_review.policy.criteria import scoring_guidance
+
+    return scoring_guidance()
 
 
 def _session_folder(store) -> str | None:
@@ -112,6 +110,36 @@ def evaluation_of(store, actor, app_id: str):
 
 
 @lru_cache(maxsize=64)
+def _acceptance(snapshot_json: str, rules_json: str, source: str):
+    import json
+
+    from nzc_review.lifecycle.session import evaluate_for_session
+    from nzc_review.store import SessionRules
+
+    rules = SessionRules.from_stored(json.loads(rules_json))
+    return evaluate_for_session(json.loads(snapshot_json), rules, source)
+
+
+def acceptance_of(store, actor, app_id: str):
+    """The automatic acceptance evaluation of a self-evaluation report in an acceptance meeting
+    (:func:`nzc_review.lifecycle.session.evaluate_for_session`, under the session's rules),
+    computed once per version in this kernel."""
+    import json
+
+    session = store.session(actor)
+    rules_json = json.dumps(session.session_rules.to_dict(), sort_keys=True, ensure_ascii=False)
+    return _acceptance(_snapshot_key(store, actor, app_id), rules_json, app_id)
+
+
+def automatic_evaluation(store, actor, app_id: str):
+    """What the panels show an application by: its evaluation (:func:`evaluation_of`) in a
+    review, the acceptance evaluation (:func:`acceptance_of`) in an acceptance meeting."""
+    if store.session(actor).session_rules.is_acceptance:
+        return acceptance_of(store, actor, app_id)
+    return evaluation_of(store, actor, app_id)
+
+
+@lru_cache(maxsize=64)
 def _forecast_png(folder: str | None, snapshot_json: str, rules_json: str) -> bytes:
     from nzc_review.evaluation.cache import load_forecast_png
 
@@ -144,7 +172,11 @@ def preload() -> int:
     try:
         actor = Actor.operator("panel-preload")
         apps = store.applications(actor)
+        acceptance = store.session(actor).session_rules.is_acceptance
         for app in apps:
+            if acceptance:
+                acceptance_of(store, actor, app.id)
+                continue
             evaluation_of(store, actor, app.id)
             forecast_png(store, actor, app.id)
         return len(apps)

@@ -58,7 +58,8 @@ def create_demo_session(directory: str | Path, *, more_experts: int = 0) -> Demo
     InputError
         ``directory`` exists already.
     """
-    from nzc_review.store import Actor, create_session, import_file
+    from nzc_review.meeting.documents import import_file
+    from nzc_review.store import Actor, create_session
 
     folder = Path(directory)
     if folder.exists() or folder.is_symlink():

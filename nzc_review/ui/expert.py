@@ -28,6 +28,12 @@ once; the other tabs are built when first selected. What they hold is kept as da
 start, so what is saved, the save state, the browser's copy and the locking cover every field
 whether its tab was shown or not.
 
+In an acceptance meeting (session rule ``kind``: ``acceptance``) the same form shows the
+automatic acceptance evaluation of the self-evaluation report
+(:mod:`nzc_review.ui.acceptance_view`) where a review shows the application's evaluation, the
+acceptance criteria to score, and 通过验收 / 不通过验收 to choose; its words are those of
+:func:`nzc_review.meeting.kinds.wording`.
+
 Every message is Chinese (:mod:`nzc_review.ui.messages`).
 """
 
@@ -38,8 +44,9 @@ from html import escape
 import ipywidgets as w
 
 from nzc_review.errors import NzcError
+from nzc_review.meeting.kinds import wording
 from nzc_review.store import Opinion, PermissionDenied
-from nzc_review.ui.common import STYLE, evaluation_of, evaluation_summary_html
+from nzc_review.ui.common import STYLE, automatic_evaluation, evaluation_summary_html
 from nzc_review.ui.expert_autosave import AutosaveMixin, clock
 from nzc_review.ui.expert_fields import (
     OPINION_FIELDS,
@@ -123,6 +130,8 @@ class ExpertPanel(AutosaveMixin, SubmitMixin):
         self._key = ""
         self._tabs: LazyTabs | None = None
         self.session = store.session(actor)
+        self.words = wording(self.session)
+        self.acceptance = self.session.session_rules.is_acceptance
         self.criteria = list(self.session.criteria)
         self.score_min = self.session.session_rules.score_min
         self.score_max = self.session.session_rules.score_max
@@ -132,13 +141,15 @@ class ExpertPanel(AutosaveMixin, SubmitMixin):
         self.restore_box = w.Textarea(layout=w.Layout(display="none"))
         self.restore_box.add_class(RESTORE_CLASS)
         self.restore_box.observe(self._restore_changed, names="value")
-        self.app_select = w.Dropdown(description="申报项目", layout=w.Layout(width="640px"),
+        words = self.words
+        self.app_select = w.Dropdown(description=words.item, layout=w.Layout(width="640px"),
                                      style={"description_width": "70px"})
         self.body = w.VBox()
         header = w.HTML(
-            f"{STYLE}{FORM_STYLE}{LAZY_STYLE}<div class='nzc-panel'><h2>专家评审 — {escape(self.session.name)}</h2>"
+            f"{STYLE}{FORM_STYLE}{LAZY_STYLE}<div class='nzc-panel'><h2>{words.form_title} — "
+            f"{escape(self.session.name)}</h2>"
             f"<p>{escape(actor.name)}（{escape(actor.role_zh if hasattr(actor, 'role_zh') else '专家')}）"
-            "：请阅读自动评估结果，设置评审要点权重、评分并填写评审意见。每项内容自动保存。</p></div>")
+            f"：{words.form_intro}</p></div>")
         self.widget = w.VBox([header, self.app_select, self.status, self.notice, self.body,
                               self.meta, self.restore_box], layout=w.Layout(max_width="1100px"))
         self._fill_assignments()
@@ -164,7 +175,7 @@ class ExpertPanel(AutosaveMixin, SubmitMixin):
         self._assignments = self._my_assignments()
         self.app_select.options = [(self._label(a), a.app_id) for a in self._assignments]
         if not self.app_select.options:
-            self.body.children = [w.HTML("<p>暂无分配给您的申报项目。</p>")]
+            self.body.children = [w.HTML(f"<p>暂无分配给您的{self.words.item}。</p>")]
 
     def _refresh_labels(self) -> bool:
         """Relabel the application list from the store; ``True`` when a label changed."""
@@ -211,7 +222,7 @@ class ExpertPanel(AutosaveMixin, SubmitMixin):
                 "<div class='nzc-msg info'>您与该申报存在利益冲突，已回避，不参与评分。</div>")]
             return
         review = self.store.my_review(self.actor, app_id)
-        ev = evaluation_of(self.store, self.actor, app_id)
+        ev = automatic_evaluation(self.store, self.actor, app_id)
         self._loading = True
         try:
             self._build(app_id, review, ev, finalized=bool(assignment and assignment.finalized))
@@ -225,14 +236,19 @@ class ExpertPanel(AutosaveMixin, SubmitMixin):
                                    self._changed)
         self._scores = ScoresTab(self.criteria, dict(review.scores) if review else {},
                                  self._range(), self._changed)
-        self._opinion = OpinionTab(review.opinion if review else None, self._changed)
-        self.submit_button = w.Button(description="提交评审", button_style="success")
+        self._opinion = OpinionTab(review.opinion if review else None, self._changed,
+                                   choices=self.words.outcomes, label=self.words.choice)
+        self.submit_button = w.Button(description=self.words.submit, button_style="success")
         self.confirm = w.HBox()
         self.message = w.HTML()
         self.submit_button.on_click(lambda _: self._ask_confirm())
         self.aggregate = w.HTML()
 
         def overview() -> list[w.Widget]:
+            if self.acceptance:
+                from nzc_review.ui.acceptance_view import acceptance_overview_html
+
+                return [w.HTML(acceptance_overview_html(ev))]
             from nzc_review.ui.common import forecast_png
 
             return [w.HTML(evaluation_summary_html(ev)),
@@ -240,11 +256,15 @@ class ExpertPanel(AutosaveMixin, SubmitMixin):
                             layout=w.Layout(max_width="820px"))]
 
         def compliance() -> list[w.Widget]:
+            if self.acceptance:
+                from nzc_review.ui.acceptance_view import acceptance_details_html
+
+                return [w.HTML(acceptance_details_html(ev))]
             from nzc_review.present import evaluation_report as report
 
             return [w.HTML(report.style() + report.compliance_table(ev))]
 
-        self._tabs = LazyTabs(list(zip(TABS, [
+        self._tabs = LazyTabs(list(zip(self.words.tabs, [
             overview, compliance, lambda: [self._weights.build()],
             lambda: [self._scores.build()], lambda: [self._opinion.build()]], strict=True)))
         self.body.children = [self._tabs.widget, w.HBox([self.submit_button, self.confirm]),

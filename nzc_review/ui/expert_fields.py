@@ -176,12 +176,17 @@ class ScoresTab(_FieldsTab):
 
 
 class OpinionTab(_FieldsTab):
-    """The opinion's text fields (:data:`OPINION_FIELDS`) and the recommendation."""
+    """The opinion's text fields (:data:`OPINION_FIELDS`) and the recommendation: one of
+    ``choices`` (``(label, code)``; default :data:`RECOMMENDATION_OPTIONS`, a review's; an
+    acceptance meeting's are 通过验收 / 不通过验收), under ``label``."""
 
-    def __init__(self, opinion: Any | None, on_change: Callable[[], None]):
+    def __init__(self, opinion: Any | None, on_change: Callable[[], None], *,
+                 choices: Sequence[tuple[str, str]] = RECOMMENDATION_OPTIONS,
+                 label: str = "推荐意见"):
         super().__init__({name: getattr(opinion, name) if opinion else ""
                           for name, _ in OPINION_FIELDS}, on_change)
         self.recommendation: str | None = opinion.recommendation if opinion else None
+        self.choices, self.label = list(choices), label
         self.choice: w.RadioButtons | None = None
 
     def build(self) -> w.VBox:
@@ -193,8 +198,8 @@ class OpinionTab(_FieldsTab):
         for name, label in OPINION_FIELDS:
             area = w.Textarea(value=self.texts[name], description=label, layout=layout)
             rows += [area, self._field(name, area)]
-        self.choice = w.RadioButtons(options=[("未定", None), *RECOMMENDATION_OPTIONS],
-                                     value=self.recommendation, description="推荐意见",
+        self.choice = w.RadioButtons(options=[("未定", None), *self.choices],
+                                     value=self.recommendation, description=self.label,
                                      disabled=self.disabled)
 
         def chosen(change) -> None:

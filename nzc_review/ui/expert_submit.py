@@ -5,7 +5,7 @@ A review is submitted only when every part is saved and valid and it is complete
 (:func:`nzc_review.store.validate.check_complete`); pairwise comparisons with a consistency
 ratio of :data:`~nzc_review.mcda.weighting.CR_THRESHOLD` or more ask first (Saaty 1980). After
 submission the form is read-only and the panel's figures appear (blind review before) — those
-of :func:`nzc_review.meeting.figures.application_figures`, the same the chair's dashboard and
+of :func:`nzc_review.store.figures.application_figures`, the same the chair's dashboard and
 the opinion report show. Every rule (blind review, recusal, locking) is enforced by the store.
 """
 
@@ -102,9 +102,9 @@ class SubmitMixin:
         scores = dict(review.scores) if review else {}
         unscored = [c.name for c in self.criteria if c.id not in scores]
         missing = check_complete(self.criteria, scores, review.weights if review else None,
-                                 review.opinion if review else Opinion())
+                                 review.opinion if review else Opinion(), self.session.kind)
         if missing:
-            self._say("不能提交：" + "；".join(missing_zh(missing, unscored)) + "。")
+            self._say("不能提交：" + "；".join(missing_zh(missing, unscored, self.words)) + "。")
             return None
         cr = (review.weights or {}).get("cr")
         if cr is not None and cr >= CR_THRESHOLD and not accept_inconsistent:
@@ -113,14 +113,14 @@ class SubmitMixin:
         try:
             review = self.store.submit(self.actor, self.app_id)
         except NzcError as exc:
-            self._say(error_zh(exc, unscored=unscored))
+            self._say(error_zh(exc, unscored=unscored, words=self.words))
             return None
         self._review = review
         self._shown = self._signature(review, self._finalized)
         self._lock(True)
         self._note = f"已提交 {clock()}"
         self.notice.value = ""
-        self._say("评审已提交。", "ok")
+        self._say(f"{self.words.doing}已提交。", "ok")
         self._render_state()
         self._refresh_labels()
         return review
@@ -139,7 +139,7 @@ class SubmitMixin:
 
     def _aggregate_html(self, reviews=None) -> str:
         """The panel's figures once the expert has submitted (blind review before)."""
-        from nzc_review.meeting.figures import application_figures
+        from nzc_review.store.figures import application_figures
 
         figures = application_figures(
             self.store, self.actor, self.app_id,

@@ -22,7 +22,8 @@ from pathlib import Path
 import ipywidgets as w
 import numpy as np
 
-from nzc_review.evaluation.compliance import GATE_ZH, STATUS_ZH, evaluate_compliance
+from nzc_review.evaluation.compliance import STATUS_ZH, evaluate_compliance
+from nzc_review.evaluation.review_rules import gate_zh
 from nzc_review.meeting.revision import show_value as value_zh
 from nzc_review.ui.common import STYLE, message
 
@@ -197,15 +198,16 @@ class Explorer:
             except ValueError:
                 self.whatif_out.value = "<p style='color:#b71c1c'>请输入数字，或 是/否</p>"
                 return self.whatif_out.value
-        before = self.evaluations[app.id].compliance
+        evaluation = self.evaluations[app.id]
+        before, veto = evaluation.compliance, evaluation.rules.veto
         after = what_if(app, code, target)
         old = next(r for r in before.indicators if r.code == code)
         new = next(r for r in after.indicators if r.code == code)
         self.whatif_out.value = (
             f"{STYLE}<div class='nzc-panel'><p>{escape(code)}：目标 {escape(value_zh(old.target))}"
             f"（{STATUS_ZH[old.target_status]}）→ {escape(value_zh(target))}"
-            f"（{STATUS_ZH[new.target_status]}）；核心指标门槛 {GATE_ZH[before.core_gate]} → "
-            f"{GATE_ZH[after.core_gate]}</p></div>")
+            f"（{STATUS_ZH[new.target_status]}）；核心指标门槛 {gate_zh(before.core_gate, veto)} → "
+            f"{gate_zh(after.core_gate, veto)}</p></div>")
         return self.whatif_out.value
 
 
@@ -268,6 +270,9 @@ def session_explorer(token: str | None):
         if actor.role not in EXPLORER_ROLES:
             return w.HTML(message("候选项目分析页面仅向组长和分析人员开放，请使用组长或分析人员的"
                                   "个人链接。", "error"))
+        if store.session(actor).session_rules.is_acceptance:
+            return w.HTML(message("候选项目分析用于申报评审；本会为专家验收会，请使用专家验收页面或"
+                                  "组长看板。", "info"))
         try:
             apps, evaluations = session_applications(store, actor)
         except NzcError as exc:

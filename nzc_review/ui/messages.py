@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nzc_review.errors import InputError
+from nzc_review.meeting.kinds import Wording, wording
 from nzc_review.store import (
     DatabaseDamaged,
     NotFound,
@@ -57,21 +58,30 @@ def value_zh(value: object) -> str:
     return str(value)
 
 
-def missing_zh(missing: Sequence[tuple[str, str]], unscored: Sequence[str] = ()) -> list[str]:
+def missing_zh(missing: Sequence[tuple[str, str]], unscored: Sequence[str] = (),
+               words: Wording | None = None) -> list[str]:
     """What a submission lacks (``check_complete``'s ``(field, message)`` pairs), in
-    Chinese; ``unscored`` names the criteria not yet scored."""
+    Chinese; ``unscored`` names the criteria not yet scored; ``words`` are the session's
+    (:func:`nzc_review.meeting.kinds.wording`; default a review's)."""
+    words = words or wording("review")
     out = []
     for field, _ in missing:
         if field == "scores":
-            names = "、".join(unscored) or "部分评审要点"
-            out.append(f"以下评审要点尚未评分：{names}")
+            names = "、".join(unscored) or f"部分{words.criteria}"
+            out.append(f"以下{words.criteria}尚未评分：{names}")
+        elif field == "opinion.recommendation":
+            out.append(words.missing_choice())
+        elif field == "weights":
+            out.append(MISSING_ZH[field].replace("评审要点", words.criteria))
         else:
-            out.append(MISSING_ZH.get(field, "评审内容尚不完整"))
+            out.append(MISSING_ZH.get(field, f"{words.opinion}内容尚不完整"))
     return out
 
 
-def error_zh(exc: BaseException, *, unscored: Sequence[str] = ()) -> str:
-    """One Chinese sentence for what the store (or its checks) raised."""
+def error_zh(exc: BaseException, *, unscored: Sequence[str] = (),
+             words: Wording | None = None) -> str:
+    """One Chinese sentence for what the store (or its checks) raised (``words``: the
+    session's, :func:`nzc_review.meeting.kinds.wording`)."""
     if isinstance(exc, PermissionDenied):
         return DENIED_ZH.get(exc.code or "", "您的角色不能进行此操作。")
     if isinstance(exc, InputError):
@@ -79,7 +89,7 @@ def error_zh(exc: BaseException, *, unscored: Sequence[str] = ()) -> str:
         if any(f in MISSING_ZH or f == "scores" for f in fields) and exc.source.startswith(
             "review"
         ):
-            return "不能提交：" + "；".join(missing_zh(exc.problems, unscored)) + "。"
+            return "不能提交：" + "；".join(missing_zh(exc.problems, unscored, words)) + "。"
         if exc.source == "reason":
             return "请填写原因。"
         part = PARTS_ZH.get(exc.source.split(".", 1)[0])

@@ -328,7 +328,10 @@ def fake_session(monkeypatch):
     the store, to test the writer alone)."""
     ids: list[str] = []
     monkeypatch.setattr("nzc_review.meeting.opinion.reports.open_session",
-                        lambda path: SimpleNamespace(close=lambda: None))
+                        lambda path: SimpleNamespace(
+                            close=lambda: None,
+                            session=lambda actor: SimpleNamespace(
+                                session_rules=SimpleNamespace(is_acceptance=False))))
     monkeypatch.setattr("nzc_review.meeting.opinion.reports.finalized_applications",
                         lambda store, actor, app_ids: [SimpleNamespace(id=i) for i in ids])
     return ids

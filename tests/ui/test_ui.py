@@ -125,7 +125,7 @@ def test_chair_aggregates_prefills_vetoes_and_finalizes(env):
 
 
 def test_stats_and_prefill_are_pure(env):
-    from nzc_review.meeting.figures import panel_figures
+    from nzc_review.store.figures import panel_figures
 
     store, chair = open_session(env.tokens["chair"])
     reviews = store.reviews(chair, "DEMO-2024-QY-001")

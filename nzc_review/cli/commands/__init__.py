@@ -16,7 +16,7 @@ import pkgutil
 #: The order of the commands in ``nzc-review --help``: the workflow, from the application file
 #: to the pilot's lifecycle, then the reference data. A module not listed comes last.
 COMMAND_MODULES = ("excel", "evaluate", "batch", "session", "serve", "report", "lifecycle",
-                   "reference")
+                   "programme", "programme_dashboard", "reference")
 
 
 def command_modules() -> list[str]:

@@ -52,7 +52,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     out = run.out_dir
     ok = len(run.results) - len(run.failed)
-    print(f"评审意见：{ok}/{len(run.results)} 份成功，用时 {run.seconds:.1f} 秒")
+    what = "验收意见" if run.kind == "acceptance" else "评审意见"
+    print(f"{what}：{ok}/{len(run.results)} 份成功，用时 {run.seconds:.1f} 秒")
     for r in run.results:
         if r.status == "ok":
             rec = r.summary.get("recommendation_zh") or ""
@@ -66,7 +67,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         for r in run.failed:
             print(f"  ✘ {r.key}: {r.reason}", file=sys.stderr)
         print(
-            f"{len(run.failed)} 份评审意见生成失败：" + "、".join(r.key for r in run.failed),
+            f"{len(run.failed)} 份{what}生成失败：" + "、".join(r.key for r in run.failed),
             file=sys.stderr,
         )
         return EXIT_FAILED

@@ -47,19 +47,22 @@ def panel_url(ip: str, port: int, notebook: str, token: str | None = None) -> st
 
 
 def voila_command(session_dir: Path, *, ip: str, port: int, pools: Mapping[str, int],
-                  kernel_memory_mb: int | None = None) -> list[str]:
+                  kernel_memory_mb: int | None = None,
+                  extra_env: Mapping[str, str] | None = None) -> list[str]:
     """The command line of the panels' server: Voila with the guards of
     :mod:`nzc_review.server.app`, the lab template, no source shown, bound to ``ip``, with
     ``pools`` pre-heated kernels per panel notebook (none: kernels start on demand).
 
     A page waits for no kernel output longer than :data:`IOPUB_SECONDS` (nbclient's default,
-    4 s, lost the panel of a page opened while the server was busy: it stayed blank)."""
+    4 s, lost the panel of a page opened while the server was busy: it stayed blank).
+    ``extra_env`` is added to the kernels' environment (``serve --programme``)."""
     import json
 
     from nzc_review.server.pool import REFILL_DELAY_SECONDS, kernel_pools_config
 
     env = {"NZC_SESSION_DIR": str(session_dir), "VOILA_APP_IP": "127.0.0.1" if ip in
-           {"0.0.0.0", ""} else ip, "VOILA_APP_PORT": str(port), "MPLBACKEND": "Agg"}
+           {"0.0.0.0", ""} else ip, "VOILA_APP_PORT": str(port), "MPLBACKEND": "Agg",
+           **(extra_env or {})}
     preheat = any(size > 0 for size in pools.values())
     command = [
         sys.executable, "-m", "nzc_review.server.app", str(PANELS_DIR), "--no-browser",
@@ -322,8 +325,18 @@ def warm_evaluations(folder: Path) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if getattr(args, "self_check", False):  # the applicants' page alone (申报自查)
+        from nzc_review.cli.self_check import cmd_self_check
+
+        return cmd_self_check(args)
+    if any(getattr(args, name, None) for name in ("keep_dir", "max_upload_mb", "max_pages")):
+        raise NzcError("--keep-dir, --max-upload-mb and --max-pages go with --self-check")
     from nzc_review.store import open_store
 
+    if getattr(args, "programme", None):
+        from nzc_review.cli.commands.programme_dashboard import serve_programme
+
+        return serve_programme(args)
     host = "127.0.0.1" if args.ip in {"0.0.0.0", ""} else args.ip
     if args.demo:
         from nzc_review.ui.demo import create_demo_session, remove_demo_session
@@ -393,6 +406,12 @@ def register(sub) -> None:
                    help="pre-heated kernels per panel (default: sized from the session, one "
                         "per participant plus one spare per panel, within half the free memory)")
     p.add_argument("--no-preheat", action="store_true", help="start kernels on demand")
+    p.add_argument("--programme", metavar="DIR", default=None,
+                   help="serve the programme dashboard (试点项目总览) of a programme folder to "
+                        "the bureau, with a new bureau token printed at start")
     p.add_argument("--kernel-memory-mb", type=positive_int, default=None, metavar="MB",
                    help="memory (RSS) above which a page's kernel is shut down (default 1024)")
+    from nzc_review.cli.self_check import register_options
+
+    register_options(p)  # --self-check, --keep-dir, --max-upload-mb, --max-pages
     p.set_defaults(func=cmd_serve)

@@ -2,8 +2,9 @@
 
 ::
 
-    nzc-review session create DIR --name NAME [--date D] [--batch B] [--criteria FILE]
-                                  [--rules FILE] [--audit-key KEYFILE]
+    nzc-review session create DIR --name NAME [--kind review|acceptance] [--date D]
+                                  [--batch B] [--criteria FILE] [--rules FILE]
+                                  [--audit-key KEYFILE]
     nzc-review session import DIR FILES...
     nzc-review session assign DIR (--all | --expert ID... | --app ID...)
     nzc-review session status DIR
@@ -17,6 +18,13 @@
     nzc-review audit verify DIR [--head COUNT:HASH] [--audit-key KEYFILE]
     nzc-review audit head DIR
     nzc-review audit log DIR [--limit N]
+
+A session of ``--kind acceptance`` is an expert acceptance meeting (验收, 河环发〔2023〕23号
+三、(二)2): ``session import`` takes self-evaluation reports (``nzc-acceptance/1``, the files
+``nzc-review accept`` reads) and refuses applications (and a review session the reverse); its
+criteria are the acceptance criteria (``policy/catalog/acceptance_criteria.yaml``), its
+``--rules FILE`` the acceptance rules file of ``nzc-review accept --rules`` (section
+``acceptance``), and its conclusions 通过验收 / 不通过验收.
 
 The command line acts as the operator (:meth:`nzc_review.store.Actor.operator`): it manages
 the session but never scores. Exit status 0 on success, 2 on invalid input, a damaged
@@ -74,7 +82,15 @@ def cmd_session_create(args: argparse.Namespace) -> int:
     rules = {"expert_display": args.display} if args.display else {}
     if args.chair_scores:
         rules["chair_scores"] = True
-    if args.rules:  # the review rules, kept with the session (SessionRules.review)
+    acceptance = args.kind == "acceptance"
+    if acceptance:
+        rules["kind"] = "acceptance"
+    if args.rules and acceptance:  # the acceptance rules (SessionRules.acceptance)
+        from nzc_review.lifecycle.config import load_rules
+        from nzc_review.mcda.acceptance_rules import acceptance_rules_to_dict
+
+        rules["acceptance"] = acceptance_rules_to_dict(load_rules(args.rules)[0])
+    elif args.rules:  # the review rules, kept with the session (SessionRules.review)
         from nzc_review.evaluation.review_rules import load_review_rules
 
         rules["review"] = load_review_rules(args.rules).to_dict()
@@ -90,16 +106,21 @@ def cmd_session_create(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise InputError(args.dir, f"cannot create the session folder ({exc.strerror})") from None
+    from nzc_review.meeting.kinds import wording
+
     with store:
         info = store.session(_op())
+        words = wording(info)
+        what = "acceptance meeting" if acceptance else "review session"
+        rule_words = "验收规则 acceptance rules" if acceptance else "评审规则 review rules"
         _out(
             args,
             {"dir": str(store.location), "database": str(store.path), "session": _asdict(info)},
-            f"评审会已创建 review session created: {info.name}\n"
+            f"{words.meeting}已创建 {what} created: {info.name}\n"
             f"  database: {store.path}\n"
             f"  审计密钥 audit key: {store.key_path}（仅所有者可读写；请另行备份）\n"
-            f"  评审要点 criteria: {'、'.join(c.name for c in info.criteria)}\n"
-            f"  评审规则 review rules: {args.rules or '本工具默认规则'}",
+            f"  {words.criteria} criteria: {'、'.join(c.name for c in info.criteria)}\n"
+            f"  {rule_words}: {args.rules or '本工具默认规则'}",
         )
     return EXIT_OK
 
@@ -117,7 +138,7 @@ def _read_criteria(path: str) -> list:
 
 
 def cmd_session_import(args: argparse.Namespace) -> int:
-    from nzc_review.store import import_file
+    from nzc_review.meeting.documents import import_file
 
     text = getattr(args, "format", None) != "json"
     with _store(args.dir) as store:
@@ -210,7 +231,9 @@ def cmd_session_status(args: argparse.Namespace) -> int:
         "recused": "dim",
         "not_assigned": "dim",
     }
-    table = Table(title=f"评审进度 — {info.name}", show_lines=False)
+    from nzc_review.meeting.kinds import wording
+
+    table = Table(title=f"{wording(info).progress} — {info.name}", show_lines=False)
     table.add_column("专家", no_wrap=True)
     for a in grid.applications:
         head = f"{a.id}\n{a.name}" + ("\n[已定稿]" if a.finalized else "")
@@ -465,6 +488,14 @@ def register(subparsers) -> None:
 
     q = _command(sub, "create", "create a review session in a folder", cmd_session_create)
     q.add_argument("--name", required=True, help="session name, e.g. 第一批试点评审会")
+    q.add_argument(
+        "--kind",
+        choices=("review", "acceptance"),
+        default="review",
+        help="review (专家评审 of applications, default) or acceptance (专家验收 of "
+        "self-evaluation reports, nzc-acceptance/1; --rules is then the acceptance rules file "
+        "of `nzc-review accept --rules`)",
+    )
     q.add_argument("--date", help="session date, e.g. 2024-05-20")
     q.add_argument("--batch", help="pilot batch, e.g. 2024年第一批")
     q.add_argument(
@@ -493,7 +524,8 @@ def register(subparsers) -> None:
     q = _command(
         sub,
         "import",
-        "import application files (YAML/JSON/Excel); a changed file becomes a new version",
+        "import application files (YAML/JSON/Excel), or self-evaluation reports "
+        "(nzc-acceptance/1) into an acceptance session; a changed file becomes a new version",
         cmd_session_import,
     )
     q.add_argument("files", nargs="+", metavar="FILE")
