@@ -138,7 +138,7 @@ def cpu_groups(server: Server) -> dict[str, list[psutil.Process]]:
             continue
         if "ipykernel_launcher" in line:
             kernels.append(p)
-        elif "panel_server" in line:
+        elif "nzc_review.server.app" in line:
             voila.append(p)
     return {"browser": browser, "voila": voila, "kernels": kernels}
 
