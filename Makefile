@@ -42,19 +42,21 @@ demo: venv sysdeps
 	@echo "evaluation reports: out/<id>/evaluation.html and .pdf; summary: out/summary.html, out/summary.xlsx"
 	@echo "lifecycle: out/accept/<id>-acceptance/, out/disclose/<id>-disclosure-2027/, out/monitor/monitor/monitor.html"
 
-# Everything: notebooks, kernels, servers, browsers, PDFs and the wheel installed on its own.
+# Everything: notebooks, kernels, servers, browsers, PDFs and the wheel installed on its own,
+# on every core (TEST_WORKERS=0 runs it in this one process).
+TEST_WORKERS ?= auto
 test: venv sysdeps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The pure part, in under a minute: tests marked slow (notebooks, kernels, servers, browsers,
 # LibreOffice, fuzzing, the wheel build) are left out, the rest runs on every core
-# (pytest-xdist; a test module stays on one worker, in order); no system packages needed.
+# (pytest-xdist, test by test; tests sharing a module fixture together); no system packages needed.
 # FAST_WORKERS=0 runs it in this one process.
 FAST_WORKERS ?= auto
 test-fast: venv
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -m "not slow" -n $(FAST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -q -m "not slow" -n $(FAST_WORKERS) --dist loadgroup
 
 lint: venv
 	$(BIN)/ruff check .

@@ -4,6 +4,8 @@ modules in ``tests/fixtures/`` (``bench/`` uses them too)."""
 
 from __future__ import annotations
 
+import functools
+import gc
 from pathlib import Path
 
 import pytest
@@ -12,11 +14,34 @@ from tests.fixtures import CHROMIUM, EXAMPLES, ROOT, chromium_expected, in_ci
 from tests.fixtures.applications import minimal_app, write_data
 from tests.fixtures.office import libreoffice
 from tests.fixtures.pages import Pages
-from tests.fixtures.sessions import build_meeting, build_panel
+from tests.fixtures.sessions import build_meeting, build_panel, copy_session
 
 __all__ = ["CHROMIUM", "EXAMPLES", "ROOT", "SEED", "chromium_expected", "in_ci", "minimal_app"]
 
 SEED = ROOT / "docs" / "policy" / "hechi-2023-23.txt"
+
+# The tests make millions of short-lived objects (openpyxl cells, widgets, pydantic models),
+# so Python's cyclic garbage collector runs thousands of times a run, each full collection
+# walking every object the imported modules hold: some 15 % of the run's CPU. Collected less
+# often (every 10,000 new containers instead of 700), and with what collection imported frozen
+# out of its walks (gc.freeze, https://docs.python.org/3/library/gc.html#gc.freeze), it costs
+# a third of that; no test depends on when garbage is collected.
+gc.set_threshold(10_000, 10, 10)
+
+
+def pytest_collection_finish(session):
+    gc.freeze()
+
+
+def pytest_itemcollected(item):
+    """Keep together, on one xdist worker and in file order, the tests of a module that share a
+    module- or class-scoped fixture: they may build on what an earlier test of the module did
+    (an expert submits, then the chair aggregates). Every other test is distributed on its own
+    (``make test-fast`` runs ``--dist loadgroup``)."""
+    defs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    if any(fixture[-1].scope in ("module", "class") for fixture in defs.values()):
+        item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
 
 #: What a test marked ``requires_<name>`` needs, and how to install it (Debian).
 REQUIREMENTS = {
@@ -38,6 +63,26 @@ def pytest_runtest_setup(item):
                 pytest.fail(f"CI is set but {what} is missing: this test must run under CI",
                             pytrace=False)
             pytest.skip(f"needs {what}")
+
+
+@pytest.fixture(autouse=True)
+def _one_parser_a_test(monkeypatch):
+    """``main([...])`` builds the whole ``nzc-review`` parser on every call (some 30 ms of
+    argparse, which a command pays once a process); a test that runs several commands builds
+    it once, at its first command: after the test's own monkeypatching, so the parser calls
+    the command functions then in force. Building the parser is tested on its own
+    (``tests/cli/test_cli_structure.py``)."""
+    import nzc_review.cli.main as cli
+
+    build, built = cli.build_parser, []
+
+    @functools.wraps(build)
+    def build_once():
+        if not built:
+            built.append(build())
+        return built[0]
+
+    monkeypatch.setattr(cli, "build_parser", build_once)
 
 
 @pytest.fixture(scope="module")
@@ -62,20 +107,50 @@ def pages(browser):
     opened.close()
 
 
+@pytest.fixture(scope="session")
+def _session_templates(tmp_path_factory):
+    """The sessions of :func:`meeting_session` and :func:`panel_session`, each built once a
+    run (and closed), to be copied (:func:`tests.fixtures.sessions.copy_session`)."""
+    folder = tmp_path_factory.mktemp("templates")
+    built = {}
+
+    def template(name, build):
+        if name not in built:
+            built[name] = build(folder / name)
+            built[name].store.close()
+        return built[name]
+
+    return template
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo session of ``serve --demo``, made once a run and with its evaluation cache
+    filled as ``serve`` fills it before it starts
+    (:func:`nzc_review.evaluation.cache.warm_session_cache`): copy it
+    (:func:`tests.fixtures.sessions.copy_demo`)."""
+    from nzc_review.evaluation.cache import warm_session_cache
+    from nzc_review.ui.demo import create_demo_session
+
+    demo = create_demo_session(tmp_path_factory.mktemp("templates") / "demo")
+    warm_session_cache(demo.dir)
+    return demo
+
+
 @pytest.fixture
-def meeting_session(tmp_path):
+def meeting_session(tmp_path, _session_templates):
     """The store tests' review session (:func:`tests.fixtures.sessions.build_meeting`),
     closed after the test."""
-    session = build_meeting(tmp_path / "session")
+    session = copy_session(_session_templates("meeting", build_meeting), tmp_path / "session")
     yield session
     session.store.close()
 
 
 @pytest.fixture
-def panel_session(tmp_path):
+def panel_session(tmp_path, _session_templates):
     """The meeting tests' review session of the park example
     (:func:`tests.fixtures.sessions.build_panel`), closed after the test."""
-    session = build_panel(tmp_path / "meeting")
+    session = copy_session(_session_templates("panel", build_panel), tmp_path / "meeting")
     yield session
     session.store.close()
 

@@ -15,6 +15,7 @@ runner module — and the programme register sits between the layers it uses and
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -119,9 +120,10 @@ BELOW_PROGRAMME = ("policy", "intake", "evaluation", "mcda", "store", "meeting",
 ABOVE_PROGRAMME = ("cli", "ui", "server", "runner")
 
 
-def _imported_names(path, root=ROOT) -> set[str]:
+@functools.cache
+def _imported_names(path, root=ROOT) -> frozenset[str]:
     """Every module a source file (under ``root``) imports, at the top or inside a function; a
-    relative import is resolved against the file's package."""
+    relative import is resolved against the file's package (each file parsed once a run)."""
     import ast
 
     package = list(path.relative_to(root).parts[:-1])
@@ -133,7 +135,7 @@ def _imported_names(path, root=ROOT) -> set[str]:
             base = package[:len(package) - node.level + 1] if node.level else []
             module = ".".join(base + ([node.module] if node.module else []))
             names |= {module} if node.module else {f"{module}.{a.name}" for a in node.names}
-    return names
+    return frozenset(names)
 
 
 def _sources(part: str):

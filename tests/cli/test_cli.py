@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.conftest import EXAMPLES, ROOT, minimal_app
+from tests.fixtures.applications import FAST_DUMPER
 
 pytestmark = pytest.mark.slow  # a Python process per command
 
@@ -81,7 +82,8 @@ def test_invalid_input_exit_2_json_error(tmp_path):
     bad = tmp_path / "app.yaml"
     import yaml
 
-    bad.write_text(yaml.safe_dump(minimal_app("park", indicators={"YQ-03": {"target": True}})),
+    bad.write_text(yaml.dump(minimal_app("park", indicators={"YQ-03": {"target": True}}),
+                             Dumper=FAST_DUMPER),
                    encoding="utf-8")
     result = run("check", str(bad), "--format", "json")
     assert result.returncode == 2

@@ -21,6 +21,7 @@ from nzc_review.cli.main import build_parser, main
 from nzc_review.cli.per_file import run_per_file, show_per_file
 from nzc_review.errors import InputError, NzcError
 from tests.conftest import EXAMPLES, minimal_app
+from tests.fixtures.applications import FAST_DUMPER
 
 PARK = str(EXAMPLES / "park-pass.yaml")
 COMMUNITY = str(EXAMPLES / "community-fail.yaml")
@@ -88,7 +89,7 @@ def test_the_installed_script_and_python_m_run_main():
 
 def test_one_bad_file_among_good_ones_the_others_go_on_and_exit_2(tmp_path, capsys):
     bad = tmp_path / "broken.yaml"
-    bad.write_text(yaml.safe_dump(minimal_app(base_year="soon")), encoding="utf-8")
+    bad.write_text(yaml.dump(minimal_app(base_year="soon"), Dumper=FAST_DUMPER), encoding="utf-8")
     assert main(["check", PARK, str(bad), COMMUNITY, "--format", "json"]) == 2
     captured = capsys.readouterr()
     data = json.loads(captured.out)

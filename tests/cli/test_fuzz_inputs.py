@@ -37,6 +37,7 @@ from nzc_review.lifecycle.intake import load_document
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Application
 from tests.conftest import EXAMPLES, FUZZ, ROOT
+from tests.fixtures.applications import read_yaml
 
 LIFECYCLE = ROOT / "examples" / "lifecycle"
 
@@ -135,18 +136,18 @@ values = st.recursive(
 def _examples() -> list[tuple[str, dict]]:
     docs = []
     for path in sorted(EXAMPLES.glob("*.yaml")):
-        docs.append(("application", yaml.safe_load(path.read_text(encoding="utf-8"))))
-    park = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+        docs.append(("application", read_yaml(path)))
+    park = read_yaml(EXAMPLES / "park-pass.yaml")
     for path in sorted((LIFECYCLE / "acceptance").glob("*.yaml")):
-        acc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        acc = read_yaml(path)
         ref = acc["application"]
         source = EXAMPLES / Path(ref["file"]).name
-        content = park if ref["id"] == park["id"] else yaml.safe_load(source.read_text("utf-8"))
+        content = park if ref["id"] == park["id"] else read_yaml(source)
         acc["application"] = {"id": ref["id"], "content": content}  # embedded: no second file
         docs.append(("acceptance", acc))
     for folder in sorted((LIFECYCLE / "monitoring").iterdir()):
         first = sorted(folder.glob("*.yaml"))[-1]
-        docs.append(("disclosure", yaml.safe_load(first.read_text(encoding="utf-8"))))
+        docs.append(("disclosure", read_yaml(first)))
     return docs
 
 

@@ -102,6 +102,9 @@ def test_batch_hands_the_basis_to_every_notebook(tmp_path, monkeypatch, capsys):
                                 summary={}, stages={}, kernel_mb=None) for _ in jobs]
 
     monkeypatch.setattr(batch, "run_notebook_jobs", fake_jobs)
+    # no notebook runs, so no kernel need start (each costs two CPU-seconds)
+    monkeypatch.setattr(batch, "start_pool",
+                        lambda workers, cwd: SimpleNamespace(started=0, close=lambda: None))
     main(["batch", PARK, "--out", str(tmp_path / "out"), "--no-pdf", "--quiet",
           "--accounting-basis", "green_deducted", "--grid-factor", "data_year"])
     capsys.readouterr()

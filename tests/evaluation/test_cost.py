@@ -8,7 +8,6 @@ from nzc_review.evaluation.cost import CostModel, capital_recovery_factor, proje
 from nzc_review.evaluation.forecast import scenario_forecast
 from nzc_review.evaluation.risk import delivery_risk
 from nzc_review.intake import load_application, validate_application
-from nzc_review.present.charts import cjk_font, forecast_figure, macc_figure, save_png
 from tests.conftest import EXAMPLES, minimal_app
 
 
@@ -47,6 +46,8 @@ def test_invalid_cost_model():
 
 
 def test_charts_render_png_with_cjk_font(tmp_path):
+    from nzc_review.present.charts import cjk_font, forecast_figure, macc_figure, save_png
+
     assert cjk_font() is not None, "install fonts-noto-cjk"
     app = load_application(EXAMPLES / "park-pass.yaml")
     fc = scenario_forecast(app)
@@ -114,6 +115,8 @@ def test_the_evaluation_costs_follow_the_run_basis():
 
 
 def test_cost_curve_names_its_basis_and_what_it_leaves_out():
+    from nzc_review.present.charts import macc_figure
+
     app = validate_application(minimal_app("park", key_projects=GREEN_PROJECTS), "t.yaml")
     fig = macc_figure(project_costs(app))
     title = fig.axes[0].get_title()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
 from nzc_review.cli.main import main
 from nzc_review.evaluation.cache import evaluation_from_json, evaluation_to_json
@@ -17,6 +16,7 @@ from nzc_review.evaluation.risk import RiskModel
 from nzc_review.intake import load_application, validate_application
 from nzc_review.present import evaluation_report as report
 from tests.conftest import EXAMPLES, minimal_app
+from tests.fixtures.applications import read_yaml
 
 FAST = EvaluationOptions(risk=RiskModel(draws=500))
 
@@ -65,7 +65,7 @@ def test_strict_improvement_is_configurable():
 
 
 def _park(**innovative):
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     data["indicators"] = {k: v for k, v in data["indicators"].items() if "-C" not in k}
     data["indicators"].update(innovative)
     return validate_application(data, "park.yaml")

@@ -17,6 +17,7 @@ from nzc_review.evaluation.risk import RiskModel
 from nzc_review.intake import load_application, validate_application
 from nzc_review.present.evaluation_report import verdict_block
 from tests.conftest import EXAMPLES, minimal_app
+from tests.fixtures.applications import FAST_DUMPER, read_yaml
 
 
 def app_of(**fields):
@@ -29,7 +30,8 @@ def codes(app, rules=None):
 
 def test_base_year_other_than_2022_is_an_input_error_naming_the_field(tmp_path):
     path = tmp_path / "app.yaml"
-    path.write_text(yaml.safe_dump(minimal_app("park", base_year=2023)), encoding="utf-8")
+    path.write_text(yaml.dump(minimal_app("park", base_year=2023), Dumper=FAST_DUMPER),
+                    encoding="utf-8")
     with pytest.raises(InputError, match=r"app.yaml: base_year: base year 2023 is not 2022"):
         load_application(path)
     run = subprocess.run([sys.executable, "-m", "nzc_review.cli.main", "check", str(path)],
@@ -39,7 +41,7 @@ def test_base_year_other_than_2022_is_an_input_error_naming_the_field(tmp_path):
 
 
 def test_negative_bau_growth_is_noted_and_it_is_why_the_note_matters():
-    park = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    park = read_yaml(EXAMPLES / "park-pass.yaml")
     park["key_projects"] = [p for p in park["key_projects"] if "绿电" not in p["name"]]
     flat = validate_application(dict(park, bau_growth_rate=0.0), "park.yaml")
     falling = validate_application(dict(copy.deepcopy(park), bau_growth_rate=-0.03), "park.yaml")

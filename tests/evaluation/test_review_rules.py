@@ -38,6 +38,7 @@ from nzc_review.intake import load_application
 from nzc_review.mcda.recommendation import OUTCOMES
 from nzc_review.present import evaluation_report as report
 from tests.conftest import EXAMPLES
+from tests.fixtures.applications import FAST_DUMPER, read_yaml
 
 CATALOG = resources.files("nzc_review.policy.catalog")
 FAST = RiskModel(draws=400)
@@ -51,7 +52,8 @@ TODAY = {"park-pass.yaml": "基本可行", "region-pass.yaml": "可行", "commer
 
 def _write(tmp_path, data, name="rules.yaml"):
     path = tmp_path / name
-    text = json.dumps(data) if name.endswith(".json") else yaml.safe_dump(data, allow_unicode=True)
+    text = (json.dumps(data) if name.endswith(".json")
+            else yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER))
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -78,7 +80,7 @@ def test_the_shipped_file_is_the_tools_defaults_and_the_values_once_hard_coded()
 def test_the_shipped_schema_is_the_files_schema_and_accepts_the_defaults():
     shipped = json.loads(CATALOG.joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
     assert shipped == json_schema()  # regenerate with json_schema() when the model changes
-    defaults = yaml.safe_load(CATALOG.joinpath(DEFAULTS_FILE).read_text(encoding="utf-8"))
+    defaults = read_yaml(CATALOG.joinpath(DEFAULTS_FILE))
     jsonschema.validate(defaults, shipped)
     jsonschema.validate({}, shipped)  # every key optional
     for bad in ({"veto": {"action": "remove"}}, {"verdict": {"min_probability": 1.5}},
@@ -250,6 +252,9 @@ def test_batch_hands_the_rules_file_and_leaves_the_basis_to_it(tmp_path, monkeyp
                                 summary={}, stages={}, kernel_mb=None) for _ in jobs]
 
     monkeypatch.setattr(batch, "run_notebook_jobs", fake_jobs)
+    # no notebook runs, so no kernel need start (each costs two CPU-seconds)
+    monkeypatch.setattr(batch, "start_pool",
+                        lambda workers, cwd: SimpleNamespace(started=0, close=lambda: None))
     rules = _write(tmp_path, {"veto": {"action": "flag_only"}})
     main(["batch", str(PARK), "--out", str(tmp_path / "out"), "--no-pdf", "--quiet",
           "--rules", str(rules)])

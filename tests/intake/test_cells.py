@@ -8,13 +8,12 @@ way: the same value, or the same error at the cell.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from pathlib import Path
 
 import openpyxl
 import pytest
-import yaml
+from openpyxl.workbook.workbook import Workbook
 
 from nzc_review.errors import InputError
 from nzc_review.intake import load_application
@@ -34,12 +33,14 @@ from nzc_review.intake.cells import (
     parse_yesno,
     where,
 )
-from nzc_review.intake.excel import read_xlsx, workbook_bytes
+from nzc_review.intake.excel import read_xlsx
 from nzc_review.intake.excel import write_workbook as write_application_workbook
 from nzc_review.lifecycle.excel import read_workbook
 from nzc_review.lifecycle.excel import write_workbook as write_lifecycle_workbook
 from nzc_review.policy import catalog
 from tests.conftest import EXAMPLES, ROOT
+from tests.fixtures.applications import read_yaml
+from tests.fixtures.workbooks import Filled
 
 LIFECYCLE = ROOT / "examples" / "lifecycle"
 
@@ -233,20 +234,22 @@ def test_indicator_values_follow_the_indicators_rule():
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory) -> dict[str, bytes]:
-    """The bytes of the park application, its acceptance and a disclosure, as workbooks."""
+def books(tmp_path_factory) -> dict[str, tuple[Filled, Workbook]]:
+    """The park application, its acceptance and a disclosure as workbooks, each written, loaded
+    once (to find the cells) and kept for cheap copies
+    (:class:`tests.fixtures.workbooks.Filled`)."""
     folder = tmp_path_factory.mktemp("books")
     write_application_workbook(load_application(EXAMPLES / "park-pass.yaml"), folder / "app.xlsx")
-    acceptance = yaml.safe_load(
-        (LIFECYCLE / "acceptance" / "park-accepted.yaml").read_text(encoding="utf-8")
-    )
+    acceptance = read_yaml(LIFECYCLE / "acceptance" / "park-accepted.yaml")
     write_lifecycle_workbook(acceptance, folder / "acc.xlsx")
-    disclosure = yaml.safe_load(
-        (LIFECYCLE / "monitoring" / "park-steady" / "2025.yaml").read_text(encoding="utf-8")
-    )
+    disclosure = read_yaml(LIFECYCLE / "monitoring" / "park-steady" / "2025.yaml")
     disclosure["years"][2025]["indicators"]["YQ-05"] = {"value": 30}  # a percent indicator
     write_lifecycle_workbook(disclosure, folder / "disc.xlsx")
-    return {kind: (folder / f"{kind}.xlsx").read_bytes() for kind in ("app", "acc", "disc")}
+    books = {}
+    for kind in ("app", "acc", "disc"):
+        wb = openpyxl.load_workbook(folder / f"{kind}.xlsx")
+        books[kind] = (Filled.built(wb), wb)
+    return books
 
 
 def _column(ws, header_row: int, key: str) -> int:
@@ -285,61 +288,96 @@ def _value_of(kind: str, data: dict, field: str, code: str | None) -> object:
     return year["indicators"][code]["value"] if code else year["emissions_tco2"]
 
 
-def read_cell(tmp_path: Path, books: dict[str, bytes], kind: str, field: str, code: str | None,
-              value: object, number_format: str | None) -> tuple[str, object]:
-    """Put ``value`` in the field's cell of one workbook and read the workbook: ``("value",
-    what was read)`` or ``("error", the message at that cell)``."""
+def _cell(books: dict[str, tuple[Filled, Workbook]], kind: str, field: str,
+          code: str | None) -> tuple[str, str]:
+    """The sheet and cell of a field in one kind of workbook."""
     sheet, header_row, key_column, key, value_column = PLACES[(kind, field)]
-    wb = openpyxl.load_workbook(io.BytesIO(books[kind]))
-    ws = wb[sheet]
+    ws = books[kind][1][sheet]
     row = _row(ws, header_row + 1, _column(ws, header_row, key_column), code or key)
-    cell = ws.cell(row, _column(ws, header_row, value_column))
-    cell.value = value
-    if number_format:
-        cell.number_format = number_format
-    path = tmp_path / f"{kind}.xlsx"
-    path.write_bytes(workbook_bytes(wb))
+    return sheet, ws.cell(row, _column(ws, header_row, value_column)).coordinate
+
+
+def read_cells(folder: Path, books: dict[str, tuple[Filled, Workbook]], kind: str,
+               cases: list[tuple]) -> list[tuple[str, object]]:
+    """Put each case's ``value`` in its field's cell of one workbook and read the workbook:
+    for each case ``("value", what was read)`` or ``("error", the message at its cell)``."""
+    cells = [_cell(books, kind, field, code) for field, code, *_ in cases]
+
+    def change(book):
+        for (sheet, ref), (_field, _code, value, number_format, _expected) in zip(
+                cells, cases, strict=True):
+            book[sheet][ref].value = value
+            if number_format:
+                book[sheet][ref].number_format = number_format
+
+    path = books[kind][0].write(folder / f"{kind}.xlsx", change)
     try:
         data = read_xlsx(path) if kind == "app" else read_workbook(path)
     except InputError as exc:
-        ref = f"{sheet}!{cell.coordinate}"
-        messages = [m for w, m in exc.problems if w.startswith(ref + " ") or w == ref]
-        assert messages, exc.message  # the error names the cell
-        return "error", messages[0]
-    return "value", _value_of(kind, data, field, code)
+        outcomes = []
+        for sheet, ref in cells:
+            at = f"{sheet}!{ref}"
+            messages = [m for w, m in exc.problems if w.startswith(at + " ") or w == at]
+            # the error names the cell
+            outcomes.append(("error", messages[0]) if messages else ("elsewhere", exc.message))
+        return outcomes
+    return [("value", _value_of(kind, data, field, code)) for field, code, *_ in cases]
 
 
-@pytest.mark.parametrize(
-    ("field", "code", "value", "number_format", "expected"),
-    [
-        ("indicator", "YQ-13", "☑", None, ("value", True)),
-        ("indicator", "YQ-13", "☐", None, ("value", False)),
-        ("indicator", "YQ-13", "T", None, ("value", True)),
-        ("indicator", "YQ-13", " 否 ", None, ("value", False)),
-        ("indicator", "YQ-13", "12", None, ("error", "expected 是 or 否, got '12'")),
-        ("indicator", "YQ-05", "1,2,3", None, ("error", "expected a number, got '1,2,3'")),
-        ("indicator", "YQ-05", "33%", None, ("value", 33)),
-        ("indicator", "YQ-05", 0.33, "0%", ("value", 33)),
-        ("indicator", "YQ-05", "３３", None, ("value", 33)),
-        ("emissions", None, "1,2,3", None, ("error", "expected a number, got '1,2,3'")),
-        ("emissions", None, "612,345", None, ("value", 612345)),
-        ("emissions", None, "12%", None,
-         ("error", "expected a number, got '12%': this field is not measured in percent")),
-        ("emissions", None, 0.5, "0%",
-         ("error", "expected a number, got a percentage (50%): this field is not measured in "
-                   "percent")),
-        ("emissions", None, "#DIV/0!", None,
-         ("error", "the cell shows the error #DIV/0!; correct the formula or the value")),
-        ("emissions", None, "=1/0", None,
-         ("error", "the formula =1/0 has no saved result; open and save the file in Excel, WPS "
-                   "or LibreOffice, or type the value")),
-    ],
-)
+SAME_CELL = [
+    ("indicator", "YQ-13", "☑", None, ("value", True)),
+    ("indicator", "YQ-13", "☐", None, ("value", False)),
+    ("indicator", "YQ-13", "T", None, ("value", True)),
+    ("indicator", "YQ-13", " 否 ", None, ("value", False)),
+    ("indicator", "YQ-13", "12", None, ("error", "expected 是 or 否, got '12'")),
+    ("indicator", "YQ-05", "1,2,3", None, ("error", "expected a number, got '1,2,3'")),
+    ("indicator", "YQ-05", "33%", None, ("value", 33)),
+    ("indicator", "YQ-05", 0.33, "0%", ("value", 33)),
+    ("indicator", "YQ-05", "３３", None, ("value", 33)),
+    ("emissions", None, "1,2,3", None, ("error", "expected a number, got '1,2,3'")),
+    ("emissions", None, "612,345", None, ("value", 612345)),
+    ("emissions", None, "12%", None,
+     ("error", "expected a number, got '12%': this field is not measured in percent")),
+    ("emissions", None, 0.5, "0%",
+     ("error", "expected a number, got a percentage (50%): this field is not measured in "
+               "percent")),
+    ("emissions", None, "#DIV/0!", None,
+     ("error", "the cell shows the error #DIV/0!; correct the formula or the value")),
+    ("emissions", None, "=1/0", None,
+     ("error", "the formula =1/0 has no saved result; open and save the file in Excel, WPS "
+               "or LibreOffice, or type the value")),
+]
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory, books):
+    """``outcome(case)``: what each kind of workbook read for a case of :data:`SAME_CELL`.
+
+    Cases of different cells that expect the same kind of outcome (a value, or an error at the
+    cell) share a workbook of each kind: the n-th case of each cell goes into workbook n, so a
+    few workbooks are read instead of one per case, and each case stays a test of its own.
+    """
+    batch, taken = {}, {}
+    for case in SAME_CELL:
+        slot = (case[-1][0], case[0], case[1])  # the kind of outcome, the field and its code
+        batch[case], taken[slot] = (case[-1][0], taken.get(slot, 0)), taken.get(slot, 0) + 1
+    read: dict = {}
+
+    def outcome(case: tuple) -> dict[str, tuple[str, object]]:
+        if batch[case] not in read:
+            together = [c for c in SAME_CELL if batch[c] == batch[case]]
+            folder = tmp_path_factory.mktemp("cells")
+            read[batch[case]] = {kind: dict(zip(together, read_cells(folder, books, kind, together),
+                                                strict=True))
+                                 for kind in ("app", "acc", "disc")}
+        return {kind: by_case[case] for kind, by_case in read[batch[case]].items()}
+
+    return outcome
+
+
+@pytest.mark.parametrize(("field", "code", "value", "number_format", "expected"), SAME_CELL)
 def test_same_cell_reads_the_same_in_every_workbook(
-    tmp_path, books, field, code, value, number_format, expected
+    outcomes, field, code, value, number_format, expected
 ):
-    outcomes = {
-        kind: read_cell(tmp_path, books, kind, field, code, value, number_format)
-        for kind in ("app", "acc", "disc")
-    }
-    assert outcomes == {"app": expected, "acc": expected, "disc": expected}
+    found = outcomes((field, code, value, number_format, expected))
+    assert found == {"app": expected, "acc": expected, "disc": expected}

@@ -12,9 +12,10 @@ import pytest
 from nzc_review.errors import InputError
 from nzc_review.intake import load_application
 from nzc_review.intake.cells import column_letter
-from nzc_review.intake.excel import PROJECTS, write_workbook
+from nzc_review.intake.excel import PROJECTS
 from nzc_review.intake.excel.layout import FIRST_ROW, HEADER_ROW, project_columns
 from tests.conftest import EXAMPLES
+from tests.fixtures.workbooks import edit, example
 
 COLUMN = column_letter(next(i for i, c in enumerate(project_columns(), start=1)
                             if c.key == "category"))
@@ -23,16 +24,11 @@ GREEN_ROW = FIRST_ROW + 2  # the park's third project, 绿电交易
 
 @pytest.fixture
 def park_xlsx(tmp_path) -> Path:
-    path = tmp_path / "park.xlsx"
-    write_workbook(load_application(EXAMPLES / "park-pass.yaml"), path)
-    return path
+    return example("park-pass").write(tmp_path / "park.xlsx")
 
 
 def _edit(path: Path, change) -> Path:
-    wb = openpyxl.load_workbook(path)
-    change(wb[PROJECTS])
-    wb.save(path)
-    return path
+    return edit(path, lambda wb: change(wb[PROJECTS]))
 
 
 def test_written_as_labels_with_a_list_and_read_back(park_xlsx):

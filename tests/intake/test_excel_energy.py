@@ -8,13 +8,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import yaml
 
 from nzc_review.errors import InputError
 from nzc_review.intake import load_application, validate_application
 from nzc_review.intake.excel import ENERGY, write_workbook
 from nzc_review.intake.excel.layout import ENERGY_LAYOUT_3, KEY_ROW, LAYOUT_PROPERTY, OTHER_FUELS
 from tests.conftest import EXAMPLES
+from tests.fixtures.applications import read_yaml
+from tests.fixtures.workbooks import Filled, edit, example
 
 FUELS = [{"name": "兰炭", "amount": 1200.5, "unit": "t", "tce_per_unit": 0.9,
           "tco2_per_unit": 2.7, "source": "供应商检测报告（2023）"},
@@ -23,7 +24,7 @@ FUELS = [{"name": "兰炭", "amount": 1200.5, "unit": "t", "tce_per_unit": 0.9,
 
 
 def _app(**energy_2023):
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     data["energy"][2023].update({
         "coke_t": 500, "fuel_oil_t": 80.25, "biomass_tce": 1500,
         "process_emissions_tco2": 12000, "process_method": "熟料生产过程排放\n按行业核算指南",
@@ -33,18 +34,23 @@ def _app(**energy_2023):
     return validate_application(data, "park.yaml")
 
 
+@pytest.fixture(scope="module")
+def filled() -> Filled:
+    """The application with the new energy columns and other fuels as a workbook, built once."""
+    return Filled.of(_app(), "park.yaml")
+
+
 @pytest.fixture
-def xlsx(tmp_path) -> Path:
-    path = tmp_path / "app.xlsx"
-    write_workbook(_app(), path)
-    return path
+def xlsx(tmp_path, filled) -> Path:
+    return filled.write(tmp_path / "app.xlsx")
 
 
-def _edit(path: Path, change) -> Path:
-    wb = openpyxl.load_workbook(path)
-    change(wb)
-    wb.save(path)
-    return path
+@pytest.fixture(scope="module")
+def columns(filled) -> dict[str, dict[str, int]]:
+    """The column of each field key, by sheet (looked up once, so that an edit sets cells only)."""
+    wb = filled.copy()
+    return {name: {wb[name].cell(KEY_ROW, c).value: c for c in range(1, wb[name].max_column + 1)}
+            for name in (ENERGY, OTHER_FUELS)}
 
 
 def _column(ws, key: str) -> int:
@@ -79,48 +85,44 @@ def test_the_sheet_and_columns_are_laid_out(xlsx):
     assert {p.name: p.value for p in wb.custom_doc_props.props} == {LAYOUT_PROPERTY: "3"}
 
 
-def test_a_missing_factor_is_reported_at_its_row(xlsx):
+def test_a_missing_factor_is_reported_at_its_row(xlsx, columns):
     def clear(wb):
-        ws = wb[OTHER_FUELS]
-        ws.cell(5, _column(ws, "tco2_per_unit")).value = None
+        wb[OTHER_FUELS].cell(5, columns[OTHER_FUELS]["tco2_per_unit"]).value = None
 
     with pytest.raises(InputError) as info:
-        load_application(_edit(xlsx, clear))
+        load_application(edit(xlsx, clear))
     message = str(info.value)
     assert "app.xlsx: 其他燃料!A5:G5 (2023 兰炭): tco2_per_unit is missing: the other fuel '兰炭'" \
         in message, message
 
 
-def test_cells_are_read_and_errors_name_them(xlsx):
+def test_cells_are_read_and_errors_name_them(xlsx, columns):
     def change(wb):
         ws = wb[OTHER_FUELS]
-        ws.cell(6, _column(ws, "amount")).value = "约三十"
-        ws.cell(9, _column(ws, "name")).value = "煤气"  # a row without a year
+        ws.cell(6, columns[OTHER_FUELS]["amount"]).value = "约三十"
+        ws.cell(9, columns[OTHER_FUELS]["name"]).value = "煤气"  # a row without a year
 
     with pytest.raises(InputError) as info:
-        load_application(_edit(xlsx, change))
+        load_application(edit(xlsx, change))
     message = str(info.value)
     assert "其他燃料!C6 (消费量, 2023 沼气): expected a number, got '约三十'" in message, message
     assert "其他燃料!A9 (年份): the year is empty" in message
 
 
-def test_a_method_left_out_is_reported_at_the_year_row(xlsx):
-    def change(wb):
-        energy = wb[ENERGY]
-        energy.cell(6, _column(energy, "process_method")).value = None  # 2023; amount stays
+def test_a_method_left_out_is_reported_at_the_year_row(xlsx, columns):
+    def change(wb):  # 2023; the amount stays
+        wb[ENERGY].cell(6, columns[ENERGY]["process_method"]).value = None
 
     with pytest.raises(InputError) as info:
-        load_application(_edit(xlsx, change))
+        load_application(edit(xlsx, change))
     message = str(info.value)
     assert "app.xlsx: 能源与基础数据!A6:" in message and "(2023): process_method is missing" \
         in message, message
 
 
 def test_workbooks_written_before_layout_3_still_read(tmp_path):
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     app = validate_application(data, "park.yaml")
-    path = tmp_path / "old.xlsx"
-    write_workbook(app, path)
 
     def layout_2(wb):
         wb.remove(wb[OTHER_FUELS])
@@ -132,11 +134,11 @@ def test_workbooks_written_before_layout_3_still_read(tmp_path):
 
         wb.custom_doc_props.append(StringProperty(name=LAYOUT_PROPERTY, value="2"))
 
-    _edit(path, layout_2)
+    path = example("park-pass").write(tmp_path / "old.xlsx", layout_2)
     assert load_application(path) == app
 
 
 def test_a_deleted_sheet_of_layout_3_is_an_error(xlsx):
-    _edit(xlsx, lambda wb: wb.remove(wb[OTHER_FUELS]))
+    edit(xlsx, lambda wb: wb.remove(wb[OTHER_FUELS]))
     with pytest.raises(InputError, match="app.xlsx: 其他燃料: the sheet is missing"):
         load_application(xlsx)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import yaml
 
 from nzc_review.errors import InputError
 from nzc_review.intake import load_application, validate_application
@@ -15,6 +14,8 @@ from nzc_review.intake.excel import BASIS_TASKS, INNOVATIVE, SHEETS, write_templ
 from nzc_review.intake.excel.layout import LAYOUT_PROPERTY
 from nzc_review.intake.excel.outline_sheets import layout_version
 from tests.conftest import EXAMPLES
+from tests.fixtures.applications import read_yaml
+from tests.fixtures.workbooks import Filled, edit, example
 
 INNOVATIVE_INDICATORS = {
     "YQ-C01": {"name": "企业屋顶光伏覆盖率", "unit": "%", "direction": "at_least",
@@ -26,7 +27,7 @@ INNOVATIVE_INDICATORS = {
 
 
 def _app(**extra):
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     data["indicators"] = {k: v for k, v in data["indicators"].items() if "-C" not in k}
     data["indicators"].update(INNOVATIVE_INDICATORS)
     data["basis_and_feasibility"] = {"conditions": "有利：电网\n障碍：燃煤锅炉存量大",
@@ -37,18 +38,15 @@ def _app(**extra):
     return validate_application(data, "park.yaml")
 
 
+@pytest.fixture(scope="module")
+def filled() -> Filled:
+    """The application with innovative indicators and 二、四 as a workbook, built once."""
+    return Filled.of(_app(), "park.yaml")
+
+
 @pytest.fixture
-def xlsx(tmp_path) -> Path:
-    path = tmp_path / "app.xlsx"
-    write_workbook(_app(), path)
-    return path
-
-
-def _edit(path: Path, change) -> Path:
-    wb = openpyxl.load_workbook(path)
-    change(wb)
-    wb.save(path)
-    return path
+def xlsx(tmp_path, filled) -> Path:
+    return filled.write(tmp_path / "app.xlsx")
 
 
 def _error(path: Path) -> str:
@@ -116,7 +114,7 @@ def test_cells_read_by_direction_and_area(xlsx):
         tasks["B31"] = "再生水回用"  # the area above continues
         tasks["A32"], tasks["B32"] = "operation_management", "能源管理平台"
 
-    app = load_application(_edit(xlsx, change))
+    app = load_application(edit(xlsx, change))
     by_name = {v.name: (k, v) for k, v in app.indicators.items() if v.name}
     _code, supply = by_name["绿色供应链"]
     assert (supply.direction, supply.current, supply.target) == ("at_most", 12, 1000)
@@ -158,17 +156,15 @@ def test_cells_read_by_direction_and_area(xlsx):
                      wb[BASIS_TASKS].__setitem__("B30", "再写一遍")),
          "app.xlsx: 建设基础与主要任务!A30:B30 (二（三）可行性结论): 二（三）可行性结论 appears "
          "twice (rows 7 and 30)"),
-        (lambda wb: wb[BASIS_TASKS].__setitem__("B8", "紧跟可行性结论"),
+        # row 8 is the first task row: with its 内容项 emptied nothing above names an area
+        (lambda wb: (wb[BASIS_TASKS].__setitem__("B8", "紧跟可行性结论"),
+                     wb[BASIS_TASKS].__setitem__("A8", None)),
          "app.xlsx: 建设基础与主要任务!A8 (内容项): the 内容项 is empty (and there is no area of "
          "主要任务 above)"),
     ],
 )
 def test_errors_name_the_cell(xlsx, change, expected):
-    def clear_a8(wb):  # row 8 is the first task row: empty its 内容项 for the last case
-        if wb[BASIS_TASKS]["B8"].value == "紧跟可行性结论":
-            wb[BASIS_TASKS]["A8"] = None
-
-    message = _error(_edit(xlsx, lambda wb: (change(wb), clear_a8(wb))))
+    message = _error(edit(xlsx, change))
     assert expected in message, message
     assert "Traceback" not in message
 
@@ -176,28 +172,24 @@ def test_errors_name_the_cell(xlsx, change, expected):
 def test_workbooks_written_before_the_sheets_still_read(tmp_path):
     app = _app(basis_and_feasibility={}, main_tasks={}, indicators={
         k: v for k, v in _app().indicators.items() if "-C" not in k})
-    path = tmp_path / "old.xlsx"
-    write_workbook(app, path)
-
     def layout_1(wb):
         for name in (INNOVATIVE, BASIS_TASKS):
             wb.remove(wb[name])
         wb.custom_doc_props.props.clear()
 
-    _edit(path, layout_1)
+    path = Filled.of(app, "old.xlsx").write(tmp_path / "old.xlsx", layout_1)
     assert layout_version(openpyxl.load_workbook(path)) == 1
     assert load_application(path) == app
 
 
 @pytest.mark.parametrize("sheet", [INNOVATIVE, BASIS_TASKS])
 def test_a_deleted_sheet_of_layout_2_is_an_error(xlsx, sheet):
-    _edit(xlsx, lambda wb: wb.remove(wb[sheet]))
+    edit(xlsx, lambda wb: wb.remove(wb[sheet]))
     assert f"app.xlsx: {sheet}: the sheet is missing" in _error(xlsx)
 
 
 def test_examples_carry_them(tmp_path):
     for path in sorted(EXAMPLES.glob("*.yaml")):
         app = load_application(path)
-        out = tmp_path / f"{path.stem}.xlsx"
-        write_workbook(app, out)
+        out = example(path.stem).write(tmp_path / f"{path.stem}.xlsx")
         assert load_application(out) == app, path.name

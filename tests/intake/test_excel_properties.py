@@ -28,6 +28,7 @@ from nzc_review.intake.excel import DATA_SHEETS, SHEETS, write_workbook
 from nzc_review.policy import catalog
 from nzc_review.policy.application import Application, check_against_catalog
 from tests.conftest import EXAMPLES
+from tests.fixtures.workbooks import example
 
 FAST = settings(
     max_examples=40,
@@ -381,10 +382,7 @@ def test_damaged_bytes_read_or_fail_clearly(cut, flips, suffix):
 
 @pytest.mark.parametrize("sheet", DATA_SHEETS)
 def test_each_sheet_deleted_is_named(tmp_path, sheet):
-    wb = openpyxl.load_workbook(io.BytesIO(_filled_bytes()))
-    wb.remove(wb[sheet])
-    path = tmp_path / "app.xlsx"
-    wb.save(path)
+    path = example("park-pass").write(tmp_path / "app.xlsx", lambda wb: wb.remove(wb[sheet]))
     with pytest.raises(InputError) as info:
         load_application(path)
     assert f"app.xlsx: {sheet}: the sheet is missing" in str(info.value)

@@ -15,6 +15,7 @@ from nzc_review.evaluation.basis import AccountingOptions, shipped_factors
 from nzc_review.evaluation.factors import select_factor
 from nzc_review.lifecycle.disclosure import disclosure_view
 from nzc_review.lifecycle.intake import load_histories
+from tests.fixtures.applications import FAST_DUMPER
 
 DISCLOSURE = {
     "format": "nzc-disclosure/1",
@@ -30,7 +31,7 @@ def grid(year: int) -> float:
 
 @pytest.fixture
 def history(tmp_path):
-    (tmp_path / "d.yaml").write_text(yaml.safe_dump(DISCLOSURE, allow_unicode=True),
+    (tmp_path / "d.yaml").write_text(yaml.dump(DISCLOSURE, allow_unicode=True, Dumper=FAST_DUMPER),
                                      encoding="utf-8")
     return load_histories([tmp_path])[0]
 

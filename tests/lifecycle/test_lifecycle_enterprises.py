@@ -20,6 +20,7 @@ from nzc_review.lifecycle.intake import (
 from nzc_review.lifecycle.model import Disclosure
 from nzc_review.lifecycle.report import disclosure_enterprises
 from tests.conftest import ROOT
+from tests.fixtures.applications import FAST_DUMPER
 
 PARK = ROOT / "examples" / "lifecycle" / "monitoring" / "park-steady"
 ENTERPRISES_2025 = [
@@ -97,7 +98,8 @@ def test_only_a_park_lists_enterprises():
 
 def test_an_enterprise_without_emissions_exits_2_naming_the_field(tmp_path, capsys):
     path = tmp_path / "d.yaml"
-    path.write_text(yaml.safe_dump(_data(enterprises=[{"name": "甲"}]), allow_unicode=True),
+    path.write_text(yaml.dump(_data(enterprises=[{"name": "甲"}]), allow_unicode=True,
+                              Dumper=FAST_DUMPER),
                     encoding="utf-8")
     assert main(["disclose", str(path), "--out", str(tmp_path / "out"), "--no-pdf"]) == 2
     err = capsys.readouterr().err

@@ -28,6 +28,7 @@ from nzc_review.lifecycle.config import rules_from_mapping
 from nzc_review.lifecycle.intake import validate_acceptance
 from nzc_review.lifecycle.terminal import acceptance_view
 from nzc_review.mcda.acceptance_rules import AcceptanceRules
+from tests.fixtures.applications import FAST_DUMPER
 from tests.lifecycle.test_lifecycle_acceptance import ACCEPTANCE
 
 INNOVATIVE = {
@@ -154,8 +155,9 @@ def test_undeclared_code_when_the_application_has_none():
 
 def test_accept_command(tmp_path, capsys):
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
-    good.write_text(yaml.safe_dump(data(), allow_unicode=True), encoding="utf-8")
-    bad.write_text(yaml.safe_dump(data(achieved={"YQ-C09": {"value": 3}}), allow_unicode=True),
+    good.write_text(yaml.dump(data(), allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
+    bad.write_text(yaml.dump(data(achieved={"YQ-C09": {"value": 3}}), allow_unicode=True,
+                             Dumper=FAST_DUMPER),
                    encoding="utf-8")
     assert main(["accept", str(good), "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)

@@ -7,7 +7,6 @@ import copy
 import shutil
 
 import pytest
-import yaml
 
 from nzc_review.errors import InputError
 from nzc_review.lifecycle.excel import read_workbook, write_workbook
@@ -20,14 +19,14 @@ from nzc_review.lifecycle.intake import (
 )
 from nzc_review.policy.application import Application
 from tests.conftest import EXAMPLES, ROOT
-from tests.fixtures.applications import write_data
+from tests.fixtures.applications import read_yaml, write_data
 
 LIFECYCLE = ROOT / "examples" / "lifecycle"
 ACCEPTED = LIFECYCLE / "acceptance" / "park-accepted.yaml"
 
 
 def acceptance_data() -> dict:
-    return yaml.safe_load(ACCEPTED.read_text(encoding="utf-8"))
+    return read_yaml(ACCEPTED)
 
 
 def write(tmp_path, data, name="acc.yaml"):
@@ -122,7 +121,7 @@ def test_application_reference(tmp_path):
     assert "exactly one of them" in error(write(folder, data))
     # embedded: errors are located inside application.content
     data = acceptance_data()
-    app = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    app = read_yaml(EXAMPLES / "park-pass.yaml")
     data["application"] = {"id": app["id"], "content": app}
     assert load_document(write(tmp_path, data)).application.id == app["id"]
     broken = copy.deepcopy(app)
@@ -188,8 +187,7 @@ def test_workbook_round_trip_and_cell_errors(tmp_path):
     assert read_workbook(book) == data
     case = load_acceptance(book)  # read by content, validated like the YAML file
     assert case.acceptance.achieved["YQ-13"].value is True
-    multi = yaml.safe_load((LIFECYCLE / "monitoring" / "campus-exit" /
-                            "disclosures-2023-2027.yaml").read_text(encoding="utf-8"))
+    multi = read_yaml(LIFECYCLE / "monitoring" / "campus-exit" / "disclosures-2023-2027.yaml")
     book = write_workbook(multi, tmp_path / "d.xlsx")
     assert read_workbook(book) == multi
     assert isinstance(load_document(book), DisclosureFile)

@@ -8,13 +8,13 @@ import os
 
 import openpyxl
 import pytest
-import yaml
 
 from nzc_review.cli.main import main
 from nzc_review.errors import InputError
 from nzc_review.intake.excel import workbook_bytes
 from nzc_review.lifecycle.excel import read_workbook, write_workbook
 from nzc_review.lifecycle.intake import load_acceptance
+from tests.fixtures.applications import read_yaml
 from tests.lifecycle.test_lifecycle_intake import ACCEPTED, in_examples
 
 
@@ -22,7 +22,7 @@ def acceptance_book(tmp_path, change=None, name="acc.xlsx"):
     """The example acceptance as a workbook in the examples' folder layout, edited by
     ``change(wb)``."""
     folder = in_examples(tmp_path)
-    path = write_workbook(yaml.safe_load(ACCEPTED.read_text(encoding="utf-8")), folder / name)
+    path = write_workbook(read_yaml(ACCEPTED), folder / name)
     if change is not None:
         wb = openpyxl.load_workbook(io.BytesIO(path.read_bytes()))
         change(wb)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from nzc_review.errors import NzcError
 from nzc_review.mcda import panel_stats as panel
@@ -160,6 +159,8 @@ class TestKendallW:
 
     def test_matches_scipy_friedman(self):
         # Friedman's tie-corrected statistic equals m (n - 1) W (Legendre 2005).
+        from scipy import stats  # here: scipy.stats costs a second to import
+
         fr = stats.friedmanchisquare(*ROUNDING_TIMES.T)
         assert panel.kendall_w(ROUNDING_TIMES).chi2 == pytest.approx(fr.statistic)
 

@@ -32,6 +32,7 @@ from nzc_review.meeting.opinion import html as ophtml
 from nzc_review.meeting.opinion.session import session_kendall
 from nzc_review.runner.jobs import read_summary
 from tests.conftest import EXAMPLES, ROOT
+from tests.fixtures.applications import FAST_DUMPER, read_yaml
 from tests.fixtures.sessions import COMMUNITY, CRITERIA, PARK, build_panel
 
 SCRIPT = "<script>alert(1)</script>"
@@ -369,7 +370,7 @@ def rendered(tmp_path_factory):
     """Two finalized applications rendered with PDFs: one full of HTML/script in every text
     (applicant's and experts'), one with a 3,000-character opinion."""
     root = tmp_path_factory.mktemp("opinion")
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     hostile = dict(data, id="T-YQ-XSS", name=f"恶意申报{SCRIPT}")
     hostile["key_projects"] = [dict(data["key_projects"][0], name=f"项目{IMG}")] + data[
         "key_projects"
@@ -378,7 +379,7 @@ def rendered(tmp_path_factory):
     p = build_panel(root / "meeting", examples=())
     for app in (hostile, long):
         path = root / f"{app['id']}.yaml"
-        path.write_text(yaml.safe_dump(app, allow_unicode=True), encoding="utf-8")
+        path.write_text(yaml.dump(app, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
         import_file(p.store, p.op, path)
     p.store.assign(p.op)
     for app_id in ("T-YQ-XSS", "T-YQ-LONG"):

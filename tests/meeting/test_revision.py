@@ -20,12 +20,13 @@ from nzc_review.meeting.revision import (
     section_fields,
 )
 from tests.conftest import EXAMPLES
+from tests.fixtures.applications import FAST_DUMPER, read_yaml
 from tests.fixtures.sessions import PARK, build_panel
 
 
 @pytest.fixture(scope="module")
 def park() -> dict:
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     from nzc_review.intake import validate_application
 
     return validate_application(data, "park-pass.yaml").model_dump(mode="json")
@@ -112,7 +113,8 @@ def round_(panel_session, tmp_path, park):
         recommendation="recommend_after_revision",
     )
     path = tmp_path / "park-v2.yaml"
-    path.write_text(yaml.safe_dump(revised(park), allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(revised(park), allow_unicode=True, Dumper=FAST_DUMPER),
+                    encoding="utf-8")
     result = import_file(p.store, p.op, path)
     assert (result.action, result.version) == ("revised", 2)
     # the chair edits the consensus after the import: the check still uses the one the

@@ -7,13 +7,11 @@ import re
 import shutil
 from pathlib import Path
 
-import openpyxl
 import pytest
 import yaml
 
 from nzc_review.errors import InputError
-from nzc_review.intake import load_application, validate_application
-from nzc_review.intake.excel import write_workbook
+from nzc_review.intake import validate_application
 from nzc_review.present.self_check import (
     CATEGORIES,
     GENERAL_ZH,
@@ -24,6 +22,7 @@ from nzc_review.present.self_check import (
     problem_zh,
 )
 from tests.conftest import EXAMPLES, minimal_app
+from tests.fixtures.workbooks import edit, example
 
 #: English words a Chinese sentence may hold: names of formats and programs, units, codes.
 ALLOWED_WORDS = {"Excel", "WPS", "LibreOffice", "YAML", "JSON", "xlsx", "true", "false", "TRUE",
@@ -52,15 +51,16 @@ def _cell(ws, code: str, key: str) -> str:
 def damaged(tmp_path) -> tuple[Path, dict[str, str]]:
     """The park example as a workbook (the template filled by the tool), damaged in openpyxl:
     a text in a number cell (YQ-03's target), a required cell emptied (申报编号)."""
-    path = tmp_path / "园区申报.xlsx"
-    write_workbook(load_application(EXAMPLES / "park-pass.yaml"), path)
-    wb = openpyxl.load_workbook(path)
+    wb = example("park-pass").copy()  # the cells to damage
     target = _cell(wb["指标"], "YQ-03", "target")
-    wb["指标"][target] = "十二"
     basic = wb["基本信息"]
     id_row = next(r[0].row for r in basic.iter_rows(min_row=5) if r[3].value == "id")
-    basic[f"B{id_row}"] = None
-    wb.save(path)
+
+    def damage(book):
+        book["指标"][target] = "十二"
+        book["基本信息"][f"B{id_row}"] = None
+
+    path = example("park-pass").write(tmp_path / "园区申报.xlsx", damage)
     return path, {"target": f"指标!{target}", "id": f"基本信息!B{id_row}"}
 
 
@@ -136,10 +136,7 @@ def test_workbook_damages_are_said_in_chinese(tmp_path):
     for n, damage in enumerate(damages):
         path = tmp_path / f"d{n}.xlsx"
         shutil.copy(source, path)
-        wb = openpyxl.load_workbook(path)
-        damage(wb)
-        wb.save(path)
-        result = check_file(path, "xlsx")
+        result = check_file(edit(path, damage), "xlsx")
         assert not result.readable, n
         seen += result.items
     for item in seen:

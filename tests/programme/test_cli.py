@@ -12,6 +12,7 @@ import yaml
 
 from nzc_review.cli.main import main
 from tests.fixtures import EXAMPLES
+from tests.fixtures.applications import FAST_DUMPER, read_yaml
 from tests.programme.helpers import BATCH, CAMPUS, COMMERCIAL, COMMUNITY, FIVE, PARK, REGION
 
 
@@ -50,9 +51,9 @@ def test_the_five_examples_from_registration_to_title_and_revocation(tmp_path, c
     ok(capsys, "advance", reg, PARK, "--to", "县级审核退回", "--reason", "缺少近两年碳排放核算数据",
        "--by", "宜州区工业和信息化局")
     revised = tmp_path / "park-v2.yaml"
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     data["name"] = "示例工业园区近零碳排放园区试点（修改稿）"
-    revised.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    revised.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     assert "第 2 版" in ok(capsys, "register", reg, revised, "--batch", BATCH)
     for app_id in (PARK, COMMUNITY, REGION, CAMPUS, COMMERCIAL):
         for step in ("county_approved", "received", "under_review", "recommended"):
@@ -110,9 +111,9 @@ def reg(tmp_path, capsys):
 
 def test_a_bad_file_names_file_and_field_and_registers_nothing(reg, tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    data = yaml.safe_load((EXAMPLES / "community-fail.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "community-fail.yaml")
     data["pilot_type"] = "school"
-    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    bad.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     err = refused(capsys, "register", reg, EXAMPLES / "commercial-pass.yaml", bad, "--batch",
                   BATCH)
     assert "bad.yaml: pilot_type:" in err and "1 个文件有误，未登记任何申报" in err
@@ -120,10 +121,10 @@ def test_a_bad_file_names_file_and_field_and_registers_nothing(reg, tmp_path, ca
 
 
 def test_a_file_without_county_needs_the_option(reg, tmp_path, capsys):
-    data = yaml.safe_load((EXAMPLES / "campus-incomplete.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "campus-incomplete.yaml")
     del data["applicant"]["county"]
     bare = tmp_path / "campus.yaml"
-    bare.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    bare.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     err = refused(capsys, "register", reg, bare, "--batch", BATCH)
     assert err.strip() == "campus.yaml: applicant.county: 申报文件没有写县（区），请用 --county 给出"
     ok(capsys, "register", reg, bare, "--batch", BATCH, "--county", "都安瑶族自治县")

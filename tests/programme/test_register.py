@@ -22,6 +22,7 @@ from nzc_review.programme import (
 )
 from nzc_review.programme.database import KEY_ENV
 from tests.fixtures import EXAMPLES, ROOT
+from tests.fixtures.applications import FAST_DUMPER, read_yaml
 from tests.programme.helpers import (
     BATCH,
     CAMPUS,
@@ -95,9 +96,9 @@ def test_the_file_is_copied_never_moved_and_each_version_kept(reg, tmp_path):
     source = tmp_path / "park.yaml"
     source.write_bytes(example("park-pass").read_bytes())
     reg.advance(PARK, "county_returned", by="宜州区", reason="缺少碳排放核算支撑材料")
-    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data = read_yaml(source)
     data["name"] = "示例工业园区近零碳排放园区试点（修改稿）"
-    source.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    source.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     row = reg.register([read_submission(source)], batch=BATCH, by="园区管委会")[0]
     assert source.is_file()
     assert row["status"] == "submitted" and row["version"] == 2
@@ -122,10 +123,10 @@ def test_only_a_returned_application_is_registered_again(reg):
 
 
 def test_the_county_comes_from_the_file_or_the_option(tmp_path):
-    data = yaml.safe_load(example("park-pass").read_text(encoding="utf-8"))
+    data = read_yaml(example("park-pass"))
     del data["applicant"]["county"]
     bare = tmp_path / "bare.yaml"
-    bare.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    bare.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     reg = create_register(tmp_path / "reg", by="x")
     with pytest.raises(InputError) as caught:
         reg.register([read_submission(bare)], batch=BATCH, by="x")
@@ -156,10 +157,10 @@ def test_a_folder_without_a_register_is_named(tmp_path):
 
 def _disclosure(tmp_path: Path, pilot: str) -> Path:
     source = ROOT / "examples" / "lifecycle" / "monitoring" / "park-steady" / "2023.yaml"
-    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    data = read_yaml(source)
     data["pilot"]["id"] = pilot
     out = tmp_path / f"{pilot}-2023.yaml"
-    out.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    out.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     return out
 
 

@@ -41,6 +41,7 @@ from tests.fixtures.acceptance import (
     PARK_REPORT,
     build_acceptance,
 )
+from tests.fixtures.applications import FAST_DUMPER
 from tests.fixtures.sessions import build_panel
 
 OPINION = {"strengths": "按期完成建设任务。", "recommendation": "accepted"}
@@ -129,7 +130,8 @@ def test_a_bad_kind_or_acceptance_rule_is_named(given, named):
 
 def test_session_create_kind_acceptance_from_the_command_line(tmp_path, capsys):
     rules = tmp_path / "acceptance-rules.yaml"
-    rules.write_text(yaml.safe_dump({"acceptance": {"pass_score": 65}}), encoding="utf-8")
+    rules.write_text(yaml.dump({"acceptance": {"pass_score": 65}}, Dumper=FAST_DUMPER),
+                     encoding="utf-8")
     folder = tmp_path / "s"
     assert main(["session", "create", str(folder), "--kind", "acceptance", "--name", "验收会",
                  "--rules", str(rules)]) == 0
@@ -143,7 +145,8 @@ def test_session_create_kind_acceptance_from_the_command_line(tmp_path, capsys):
 
 def test_a_bad_acceptance_rules_file_names_the_field_and_creates_nothing(tmp_path, capsys):
     rules = tmp_path / "bad.yaml"
-    rules.write_text(yaml.safe_dump({"acceptance": {"weights": {"core": 90}}}), encoding="utf-8")
+    rules.write_text(yaml.dump({"acceptance": {"weights": {"core": 90}}}, Dumper=FAST_DUMPER),
+                     encoding="utf-8")
     folder = tmp_path / "s"
     assert main(["session", "create", str(folder), "--kind", "acceptance", "--name", "验收会",
                  "--rules", str(rules)]) == 2

@@ -36,7 +36,7 @@ from nzc_review.meeting.opinion.session import write_session_summary
 from nzc_review.runner.batch import AppResult, BatchReport, summary_xlsx
 from nzc_review.store import Actor, create_session
 from tests.conftest import EXAMPLES, ROOT
-from tests.fixtures.applications import application
+from tests.fixtures.applications import FAST_DUMPER, application, read_yaml
 from tests.fixtures.office import convert
 
 #: Texts a spreadsheet would evaluate (OWASP, CSV Injection), one per trigger character.
@@ -261,7 +261,7 @@ def test_batch_summary_workbook(tmp_path):
 
 
 def test_application_convert_round_trip_is_lossless(tmp_path, capsys):
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     data["name"] = "=1+1"
     data["applicant"].update(organization="+SUM(A1)", contact="-2+3")
     data["key_projects"][0].update(name="@cmd", content="=HYPERLINK(\"http://x\",\"y\")")
@@ -270,7 +270,7 @@ def test_application_convert_round_trip_is_lossless(tmp_path, capsys):
     data["indicators"]["YQ-13"]["evidence"] = "=1+1 文件"
     data["proofs"] = {kind: ["=1+1.pdf", "@附件.pdf"] for kind in list(data["proofs"])[:1]}
     source = tmp_path / "app.yaml"
-    source.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    source.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     app = load_application(source)
     xlsx, back = tmp_path / "app.xlsx", tmp_path / "back.yaml"
     assert main(["convert", str(source), str(xlsx)]) == 0, capsys.readouterr().err
@@ -285,10 +285,10 @@ def test_application_convert_round_trip_is_lossless(tmp_path, capsys):
 
 def test_application_workbook_keeps_leading_white_space_texts_as_text(tmp_path):
     # texts are read back stripped (the workbook's canonical form); the cells hold them whole
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     data["key_projects"][0].update(content="\t=1", owner="\r=1")
     source = tmp_path / "app.yaml"
-    source.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    source.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     xlsx = tmp_path / "app.xlsx"
     assert main(["convert", str(source), str(xlsx)]) == 0
     assert_safe(xlsx, {"重点项目": {"\t=1", "\r=1"}})
@@ -306,7 +306,7 @@ def test_template_has_no_formula(tmp_path):
 
 def test_lifecycle_workbook_round_trip(tmp_path):
     path = ROOT / "examples" / "lifecycle" / "acceptance" / "park-accepted.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     data["summary"] = "=1+1"
     data["achieved"]["YQ-13"]["evidence"] = "+SUM(A1)"
     data["key_projects"][0]["name"] = "-2+3"

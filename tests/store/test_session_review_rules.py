@@ -24,6 +24,7 @@ from nzc_review.evaluation.review_rules import (
 from nzc_review.evaluation.verdict import VerdictRules, VetoRule
 from nzc_review.store import DB_NAME, Actor, SessionRules, open_store
 from nzc_review.store.validate import check_rules
+from tests.fixtures.applications import FAST_DUMPER
 from tests.fixtures.sessions import COMMUNITY, build_session
 
 FLAG_ONLY = {"veto": {"action": "flag_only"}, "verdict": {"min_probability": 0.7}}
@@ -31,7 +32,7 @@ FLAG_ONLY = {"veto": {"action": "flag_only"}, "verdict": {"min_probability": 0.7
 
 def _rules_file(tmp_path, data) -> str:
     path = tmp_path / "rules.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     return str(path)
 
 

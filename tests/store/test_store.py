@@ -33,7 +33,7 @@ from nzc_review.store import conflicts as coi
 from nzc_review.store.schema import MIGRATIONS, Migration, current_version, migrate, split_sql
 from nzc_review.store.tokens import hash_token, personal_link
 from tests.conftest import minimal_app
-from tests.fixtures.applications import application
+from tests.fixtures.applications import FAST_DUMPER, application
 from tests.fixtures.sessions import FULL_SCORES, OPINION
 from tests.fixtures.sessions import MEETING_COMMUNITY as COMMUNITY
 from tests.fixtures.sessions import MEETING_PARK as PARK
@@ -659,10 +659,9 @@ def test_cli_bad_dir(tmp_path, capsys):
 def test_cli_criteria_file(tmp_path, capsys):
     crit = tmp_path / "criteria.yaml"
     crit.write_text(
-        yaml.safe_dump(
+        yaml.dump(
             [{"id": "a", "name": "甲", "weight": 60}, {"id": "b", "name": "乙", "weight": 40}],
-            allow_unicode=True,
-        ),
+            allow_unicode=True,Dumper=FAST_DUMPER),
         encoding="utf-8",
     )
     code, out, _ = _run(

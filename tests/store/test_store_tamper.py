@@ -31,6 +31,7 @@ from nzc_review.store.audit import (
 )
 from nzc_review.store.keyfile import KEY_ENV, KEY_NAME, read_key
 from nzc_review.store.schema import split_sql
+from tests.fixtures.applications import FAST_DUMPER
 from tests.fixtures.sessions import MEETING_PARK as PARK
 from tests.fixtures.sessions import build_meeting
 
@@ -511,8 +512,8 @@ def _corrupt(path: Path, kind: str) -> None:
 
 
 @pytest.fixture
-def damaged(tmp_path, request):
-    meeting = build_meeting(tmp_path / "session")
+def damaged(meeting_session, request):
+    meeting = meeting_session
     meeting.complete(meeting.a, PARK)
     meeting.store.close()
     _corrupt(meeting.dir / DB_NAME, request.param)
@@ -549,8 +550,8 @@ def test_damaged_database_is_one_sentence_in_every_command(damaged, tmp_path, ca
 
     monkeypatch.setattr(serve.subprocess, "Popen", no_server)
     (tmp_path / "app.yaml").write_text(
-        yaml.safe_dump({"format": "nzc-application/1", "id": "X-1", "pilot_type": "park",
-                        "name": "测试"}, allow_unicode=True),
+        yaml.dump({"format": "nzc-application/1", "id": "X-1", "pilot_type": "park",
+                        "name": "测试"}, allow_unicode=True, Dumper=FAST_DUMPER),
         encoding="utf-8",
     )
     for argv in COMMANDS:

@@ -18,10 +18,10 @@ from nzc_review.store import (
     StoreError,
 )
 from nzc_review.ui.common import open_session
-from nzc_review.ui.demo import create_demo_session
 from nzc_review.ui.expert import ExpertPanel
 from nzc_review.ui.local_copy import draft_key, parse_restore, text_hash
 from nzc_review.ui.messages import DENIED_ZH, error_zh, value_zh
+from tests.fixtures.sessions import copy_demo
 
 APP = "DEMO-2024-QY-001"
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
@@ -53,8 +53,8 @@ class _Flaky:
 
 
 @pytest.fixture
-def demo(tmp_path, monkeypatch):
-    demo = create_demo_session(tmp_path / "session")
+def demo(tmp_path, monkeypatch, demo_template):
+    demo = copy_demo(demo_template, tmp_path / "session")
     monkeypatch.setenv("NZC_SESSION_DIR", str(demo.dir))
     return demo
 

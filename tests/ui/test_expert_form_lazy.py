@@ -11,10 +11,10 @@ import ipywidgets as w
 import pytest
 
 from nzc_review.ui.common import open_session
-from nzc_review.ui.demo import create_demo_session
 from nzc_review.ui.expert import TABS, ExpertPanel
 from nzc_review.ui.lazy_tabs import LAZY_CLASS, LazyTabs
 from nzc_review.ui.local_copy import text_hash
+from tests.fixtures.sessions import copy_demo
 
 APP = "DEMO-2024-QY-001"
 #: Widgets the form may create when it opens (layouts and styles count: each is a model the
@@ -34,8 +34,8 @@ class _Later:
 
 
 @pytest.fixture
-def demo(tmp_path, monkeypatch):
-    demo = create_demo_session(tmp_path / "session")
+def demo(tmp_path, monkeypatch, demo_template):
+    demo = copy_demo(demo_template, tmp_path / "session")
     monkeypatch.setenv("NZC_SESSION_DIR", str(demo.dir))
     return demo
 

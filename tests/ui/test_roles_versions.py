@@ -30,6 +30,7 @@ from nzc_review.store import (
 from nzc_review.store.schema import MIGRATIONS
 from nzc_review.store.tokens import role_links
 from tests.conftest import EXAMPLES
+from tests.fixtures.applications import FAST_DUMPER, read_yaml
 
 PARK = "DEMO-2024-YQ-001"
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
@@ -94,14 +95,14 @@ def m(tmp_path):
 
 
 def _revised(tmp_path: Path, name: str = "park-v2.yaml", target: float = 18) -> Path:
-    data = yaml.safe_load((EXAMPLES / "park-pass.yaml").read_text(encoding="utf-8"))
+    data = read_yaml(EXAMPLES / "park-pass.yaml")
     data["indicators"]["YQ-03"]["target"] = target
     data["key_projects"].append({
         "name": "余热余压回收利用二期", "content": "回收余热发电", "owner": "园区管委会",
         "start_year": 2025, "end_year": 2026, "investment_10k_cny": 1800,
         "expected_reduction_tco2_per_year": 6000})
     path = tmp_path / name
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(data, allow_unicode=True, Dumper=FAST_DUMPER), encoding="utf-8")
     return path
 
 

@@ -24,17 +24,16 @@ from nzc_review.ui.self_check import (
     visitor_folder,
 )
 from tests.conftest import EXAMPLES
+from tests.fixtures.workbooks import edit
 
 GOOD = EXAMPLES / "park-pass.xlsx"
 
 
 def _damaged(folder: Path) -> bytes:
     """The park example workbook with a text in YQ-03's target (指标!H7)."""
-    wb = openpyxl.load_workbook(GOOD)
-    wb["指标"]["H7"] = "十二"
     path = folder / "damaged.xlsx"
-    wb.save(path)
-    return path.read_bytes()
+    path.write_bytes(GOOD.read_bytes())
+    return edit(path, lambda wb: wb["指标"].__setitem__("H7", "十二")).read_bytes()
 
 
 def _files(root: Path) -> set[Path]:

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from nzc_review.ui.chair import ChairDashboard, prefill_consensus, stats_html
 from nzc_review.ui.common import open_session, token_from_query
-from nzc_review.ui.demo import create_demo_session
 from nzc_review.ui.expert import ExpertPanel, rebalance
+from tests.fixtures.sessions import copy_demo
 
 
 class _Now:
@@ -36,10 +36,8 @@ def test_token_from_query():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ui") / "session"
-    demo = create_demo_session(folder)
-    return demo
+def demo(tmp_path_factory, demo_template):
+    return copy_demo(demo_template, tmp_path_factory.mktemp("ui") / "session")
 
 
 @pytest.fixture
