@@ -33,9 +33,8 @@ from functools import cache
 from importlib import resources
 from typing import Final
 
-import yaml
-
 from nzc_review.errors import CatalogError
+from nzc_review.files import yaml_text
 from nzc_review.policy.application import Energy
 
 CLEAN_FIELDS = ("electricity_mwh", "onsite_renewable_mwh", "natural_gas_10k_m3", "lpg_t")
@@ -96,7 +95,7 @@ class CoalRate:
 def _catalog() -> dict:
     text = resources.files("nzc_review.policy.catalog").joinpath(_FILE).read_text(
         encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml_text.safe_load(text)
     if not isinstance(data, dict) or not isinstance(data.get("fields"), dict):
         raise CatalogError(f"catalog file {_FILE}: expected a mapping with `fields`")
     return data

@@ -56,6 +56,7 @@ from nzc_review.evaluation.verdict import (
     VetoRule,
     origin_zh,
 )
+from nzc_review.files import yaml_text
 
 __all__ = [
     "DEFAULTS_FILE",
@@ -355,8 +356,6 @@ def load_review_rules(path: str | Path | None) -> ReviewRules:
 @cache
 def shipped_rules() -> ReviewRules:
     """The shipped defaults (``policy/catalog/review_rules.yaml``), read once."""
-    import yaml
-
     text = resources.files("nzc_review.policy.catalog").joinpath(DEFAULTS_FILE).read_text(
         encoding="utf-8")
-    return review_rules_from_mapping(yaml.safe_load(text), DEFAULTS_FILE)
+    return review_rules_from_mapping(yaml_text.safe_load(text), DEFAULTS_FILE)

@@ -21,11 +21,12 @@ from pathlib import Path
 import yaml
 
 from nzc_review.errors import InputError
+from nzc_review.files import yaml_text
 from nzc_review.limits import active, check_structure, read_bounded
 
 #: libyaml's parser when PyYAML was built with it (much faster), else the pure-Python one. Either
 #: is safe here: the nesting depth is checked on the event stream before the composer runs.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = yaml_text.SafeLoader
 
 
 class _UniqueKeyLoader(_BaseLoader):  # type: ignore[misc, valid-type]

@@ -15,10 +15,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nzc_review.errors import CatalogError
+from nzc_review.files import yaml_text
 
 __all__ = ["ACCEPTANCE_FILE", "REVIEW_FILE", "ScoringCriterion", "acceptance_criteria",
            "scoring_guidance"]
@@ -47,7 +47,7 @@ class ScoringCriterion(BaseModel):
 
 def _read(name: str) -> Any:
     text = resources.files("nzc_review.policy.catalog").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml_text.safe_load(text)
 
 
 @cache

@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nzc_review.errors import CatalogError, InputError
+from nzc_review.files import yaml_text
 from nzc_review.policy.catalog import PILOT_TYPE_ZH, PILOT_TYPES
 
 __all__ = [
@@ -176,7 +177,7 @@ def _read_rules_file() -> object:
     try:
         text = resources.files("nzc_review.policy.catalog").joinpath(RULES_FILE).read_text(
             encoding="utf-8")
-        return yaml.safe_load(text)
+        return yaml_text.safe_load(text)
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogError(f"catalog file {RULES_FILE}: {exc}") from None
 

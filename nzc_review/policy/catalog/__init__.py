@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from nzc_review.errors import CatalogError
+from nzc_review.files import yaml_text
 
 PILOT_TYPES: tuple[str, ...] = ("region", "park", "community", "campus", "commercial")
 PREFIXES: dict[str, str] = {
@@ -283,7 +284,7 @@ class Outline(_Strict):
 def _read_yaml(name: str) -> object:
     try:
         text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
-        return yaml.safe_load(text)
+        return yaml_text.safe_load(text)
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogError(f"catalog file {name}: {exc}") from exc
 
