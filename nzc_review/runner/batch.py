@@ -12,8 +12,10 @@ is written atomically, inside the output folder, and replaces only what the tool
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from html import escape
@@ -236,7 +238,7 @@ def _run(paths: list[Path], options: BatchOptions, out: Path, pool: KernelPool
                 for path, result in runnable]
         done = run_notebook_jobs(jobs, out, workers=options.workers, pdf=options.pdf,
                                  timeout=options.timeout, progress=options.progress, desc="评估",
-                                 pool=pool)
+                                 pool=pool, notebooks_done=lambda: _notebooks_done(pool))
         for (_, result), job_result in zip(runnable, done, strict=True):
             result.status, result.reason = job_result.status, job_result.reason
             result.outputs, result.seconds = job_result.outputs, job_result.seconds
@@ -248,6 +250,22 @@ def _run(paths: list[Path], options: BatchOptions, out: Path, pool: KernelPool
 
 
 # --- summary ---------------------------------------------------------------------------------
+
+
+def _import_summary_writer() -> None:
+    with contextlib.suppress(Exception):  # an optimisation only: the summary imports it anyway
+        import openpyxl  # noqa: F401
+
+        import nzc_review.files.excel_safety  # noqa: F401
+
+
+def _notebooks_done(pool: KernelPool) -> None:
+    """Once every notebook has run, while the last PDFs print: shut the kernels down and import
+    the workbook writer (about 0.4 CPU-s: openpyxl imports numpy), in the background, rather
+    than after the last PDF. :func:`run_batch` closes the pool again, waiting for this."""
+    threading.Thread(target=pool.close, name="kernels-close", daemon=True).start()
+    threading.Thread(target=_import_summary_writer, name="summary-import", daemon=True).start()
+
 
 SUMMARY_COLUMNS = [
     ("来源文件", "source"), ("申报编号", "id"), ("名称", "name"), ("试点类型", "pilot_type"),

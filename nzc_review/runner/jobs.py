@@ -23,6 +23,7 @@ import datetime as dt
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -242,12 +243,14 @@ def run_notebook_jobs(
     progress: bool | TextIO = True,
     desc: str = "生成报告",
     pool: KernelPool | None = None,
+    notebooks_done: Callable[[], None] | None = None,
 ) -> list[JobResult]:
     """Run every job into ``out_dir``; results in the order of ``jobs``.
 
     ``progress`` shows a progress line with the estimated time left (:data:`PROGRESS_FORMAT`)
     on standard error, or on the stream given. ``pool`` is a kernel pool the caller started
-    early (and closes); without it the run starts its own.
+    early (and closes); without it the run starts its own. ``notebooks_done`` is called once
+    every notebook has run, while the last PDFs print (the caller's own work can start there).
 
     A job whose report folder is unsafe (:func:`nzc_review.files.safe_paths.report_dir`) fails at
     once with the reason and runs no notebook.
@@ -277,7 +280,7 @@ def run_notebook_jobs(
         for i, result in zip([i for i, _, _ in runnable],
                              _run_jobs(runnable, out_dir, workers=workers, pdf=pdf,
                                        timeout=timeout, progress=progress, desc=desc,
-                                       pool=pool),
+                                       pool=pool, notebooks_done=notebooks_done),
                              strict=True):
             results[i] = result
     return [r for r in results if r is not None]  # every slot is filled
@@ -304,7 +307,8 @@ def progress_bar(total: int, desc: str, progress: bool | TextIO):
 
 def _run_jobs(runnable: list[tuple[int, NotebookJob, Path]], out_dir: Path, *, workers: int,
               pdf: bool, timeout: float, progress: bool | TextIO, desc: str,
-              pool: KernelPool | None) -> list[JobResult]:
+              pool: KernelPool | None,
+              notebooks_done: Callable[[], None] | None = None) -> list[JobResult]:
     workers = max(1, min(workers, len(runnable)))
     # the kernels start first, in the background, while Chromium starts and the report
     # template compiles here
@@ -336,6 +340,8 @@ def _run_jobs(runnable: list[tuple[int, NotebookJob, Path]], out_dir: Path, *, w
                 final = future.result()
                 final.add_done_callback(tick)
                 finals.append(final)
+            if notebooks_done is not None:
+                notebooks_done()
             cf.wait(finals)
         return [final.result() for final in finals]
     finally:

@@ -100,6 +100,7 @@ class KernelPool:
         self._count = 0
         self._live: set[KernelManager] = set()
         self._lock = threading.Lock()
+        self._closing = threading.Lock()
         self._threads = [threading.Thread(target=self._starter, name=f"kernel-starter-{i}",
                                           daemon=True)
                          for i in range(max(1, min(starters, self.size)))]
@@ -238,7 +239,12 @@ class KernelPool:
                 process.kill()
 
     def close(self) -> None:
-        """Stop starting kernels and shut down every kernel still alive."""
+        """Stop starting kernels and shut down every kernel still alive. Safe to call again,
+        from any thread: a second call waits for the first."""
+        with self._closing:
+            self._close()
+
+    def _close(self) -> None:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=self.startup_timeout)

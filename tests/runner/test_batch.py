@@ -96,7 +96,7 @@ def test_summary_names_the_broken_ones_with_reasons(batch_run):
 
 def test_timeout_is_recorded_and_leaves_nothing(tmp_path):
     report = run_batch([EXAMPLES / "park-pass.yaml"],
-                       BatchOptions(out_dir=tmp_path, workers=1, pdf=False, timeout=0.5,
+                       BatchOptions(out_dir=tmp_path, workers=1, pdf=False, timeout=0.05,
                                     progress=False))
     assert report.results[0].status == "failed"
     assert "超时" in report.results[0].reason

@@ -328,3 +328,27 @@ def test_a_kernel_that_cannot_start_fails_its_jobs_alone(tmp_path):
     finally:
         pool.close()
     assert not list((tmp_path / "out").iterdir())
+
+
+@pytest.mark.slow
+def test_a_pool_closed_from_two_threads_shuts_every_kernel_once(tmp_path):
+    """The batch shuts its kernels down once the last notebook has run, in the background,
+    and closes the pool again when the last PDF is printed: the second close waits for the
+    first, and every kernel process ends."""
+    import threading
+
+    import psutil
+
+    pool = KernelPool(size=2, warm_code="", cwd=tmp_path, starters=2)
+    kms = [pool.acquire(timeout=120), pool.acquire(timeout=120)]
+    pids = [km.provisioner.process.pid for km in kms]
+    for km in kms:
+        pool.release(km)
+    closer = threading.Thread(target=pool.close)
+    closer.start()
+    pool.close()
+    closer.join(timeout=60)
+    assert not closer.is_alive()
+    assert not pool._live
+    assert not [pid for pid in pids if psutil.pid_exists(pid)
+                and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
