@@ -275,7 +275,7 @@ class Browser:
             await asyncio.get_running_loop().run_in_executor(None, _reap, self.pid)
             self.pid = None
         if self.user_data_dir is not None:
-            shutil.rmtree(self.user_data_dir, ignore_errors=True)
+            _remove_profile(self.user_data_dir)
             self.user_data_dir = None
         atexit.unregister(self._abandon)
 
@@ -289,23 +289,37 @@ class Browser:
             _reap(self.pid)
             self.pid = None
         if self.user_data_dir is not None:
-            shutil.rmtree(self.user_data_dir, ignore_errors=True)
+            _remove_profile(self.user_data_dir)
             self.user_data_dir = None
 
 
 def _reap(pid: int) -> None:
     """Wait for the browser to exit, killing its session (it and its children) after
-    :data:`CLOSE_TIMEOUT` seconds."""
+    :data:`CLOSE_TIMEOUT` seconds; then end any child of it still running (a renderer or
+    zygote that outlived it would go on writing into the profile folder)."""
     deadline = time.monotonic() + CLOSE_TIMEOUT
     while time.monotonic() < deadline:
         try:
             done, _ = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if done:
+            break
+        time.sleep(0.05)
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)  # the session's stragglers, if any
+
+
+def _remove_profile(folder: str) -> None:
+    """Remove a profile folder, again for a moment while a process just killed may still be
+    writing into it."""
+    for _ in range(20):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not os.path.exists(folder):
             return
         time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
