@@ -21,6 +21,7 @@ from nzc_review.files.atomic import write_atomic
 from nzc_review.files.excel_safety import append_row, workbook_bytes
 from nzc_review.store.errors import StoreError
 from nzc_review.store.interface import ReviewStore
+from nzc_review.store.kinds import wording
 from nzc_review.store.records import RECOMMENDATION_ZH, ROLE_ZH, Actor, Expert
 
 __all__ = ["expert_row", "export_workbook"]
@@ -94,6 +95,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
     conflicts = store.conflicts(actor)
     crit = info.criteria
     use_names = info.session_rules.shows_names
+    words = wording(info)  # 评审 or 验收: the session's kind
 
     def who(eid: int) -> list[Any]:
         e = experts.get(eid)
@@ -115,15 +117,16 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
         ["数据库版本", info.schema_version],
         ["审计链头", audit_head(store, actor)],
         [],
-        ["评审要点", "默认权重"],
+        [words.criteria, "默认权重"],
     ]
     session_rows += [[c.name, round(c.weight, 6)] for c in crit]
-    _write_sheet(wb, "评审会", ["项目", "内容"], session_rows, {1: 30, 2: 40})
+    _write_sheet(wb, words.meeting, ["项目", "内容"], session_rows, {1: 30, 2: 40})
 
-    header = ["申报编号", "申报名称", "评审版本", "专家代号", "专家姓名", "角色", "状态", "回避"]
+    header = ["申报编号", "申报名称", f"{words.doing}版本", "专家代号", "专家姓名", "角色", "状态",
+              "回避"]
     header += [c.name for c in crit] + [
         "加权总分",
-        "推荐意见",
+        words.choice,
         "保存次数",
         "最后保存 (UTC)",
         "提交时间 (UTC)",
@@ -189,7 +192,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
     ]
     _write_sheet(
         wb,
-        "评审意见",
+        words.opinion,
         [
             "申报编号",
             "专家代号",
@@ -198,7 +201,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
             "主要优点",
             "存在问题",
             "修改意见",
-            "推荐意见",
+            words.choice,
         ],
         rows,
         {5: 50, 6: 50, 7: 50},
@@ -216,7 +219,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
             [
                 app.id,
                 app.name,
-                "已定稿" if app.finalized else "评审中",
+                "已定稿" if app.finalized else f"{words.doing}中",
                 cons.opinion if cons else "",
                 cons.majority if cons else "",
                 cons.minority if cons else "",
@@ -248,10 +251,10 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
             "申报编号",
             "申报名称",
             "状态",
-            "专家组评审意见",
+            words.consensus,
             "多数意见",
             "少数意见",
-            "推荐结论",
+            words.conclusion,
             "专家组评分",
             "平均分",
             "中位数",
@@ -261,7 +264,7 @@ def export_workbook(store: ReviewStore, actor: Actor, out: str | os.PathLike[str
             "定稿人",
             "定稿说明",
             "专家组意见所评版本",
-            "评审轮次",
+            f"{words.doing}轮次",
         ],
         rows,
         {4: 60, 5: 40, 6: 40},

@@ -23,7 +23,7 @@ signed document does not carry. Nothing it computes is stored.
 An acceptance meeting (session rule ``kind``: ``acceptance``) is chaired on the same page: the
 automatic acceptance conclusion of the report shown above the panel's figures, the conclusion
 通过验收 / 不通过验收, the 验收意见 report after finalizing, and the words of
-:func:`nzc_review.meeting.kinds.wording`.
+:func:`nzc_review.store.kinds.wording`.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ import ipywidgets as w
 import numpy as np
 
 from nzc_review.errors import NzcError
-from nzc_review.meeting.kinds import Wording, wording
 from nzc_review.meeting.opinion.reports import SESSION_REPORTS
 from nzc_review.present.dates import date_zh
 from nzc_review.store import RECOMMENDATION_ZH
 from nzc_review.store.figures import PanelFigures, application_figures
+from nzc_review.store.kinds import Wording, wording
 from nzc_review.ui.common import STYLE, automatic_evaluation, message
 from nzc_review.ui.expert import RECOMMENDATION_OPTIONS, _ioloop_call_later
 from nzc_review.ui.refusals import refusal_zh
@@ -47,7 +47,7 @@ from nzc_review.ui.refusals import refusal_zh
 
 def progress_html(progress, words: Wording | None = None) -> str:
     """The experts × applications grid with coloured statuses (``words``: the session's,
-    :func:`nzc_review.meeting.kinds.wording`)."""
+    :func:`nzc_review.store.kinds.wording`)."""
     words = words or wording()
     head = "".join(f"<th>{escape(a.id)}<br><small>{escape(a.name)}</small></th>"
                    for a in progress.applications)
@@ -81,7 +81,7 @@ def stats_html(figures: PanelFigures | None, criteria, words: Wording | None = N
     recommendations tallied next to the rule's suggestion, agreement (Kendall's W in words)
     and any expert far from the panel. Every number is ``figures``
     (:func:`nzc_review.store.figures.panel_figures`), the same the opinion report prints.
-    ``words`` are the session's (:func:`nzc_review.meeting.kinds.wording`)."""
+    ``words`` are the session's (:func:`nzc_review.store.kinds.wording`)."""
     words = words or wording()
     if figures is None:
         return f"{STYLE}<div class='nzc-panel'><p>尚无专家提交评分。</p></div>"
@@ -678,7 +678,7 @@ def report_html(status, words: Wording | None = None) -> str:
     """The report's state for the dashboard (pure): a download link to the PDF once ready
     (a ``data:`` link: the file goes to the page that asked, through its own kernel, and no
     route of the server serves the reports folder), else the state or the reason it
-    failed, in Chinese (``words``: the session's, :func:`nzc_review.meeting.kinds.wording`)."""
+    failed, in Chinese (``words``: the session's, :func:`nzc_review.store.kinds.wording`)."""
     words = words or wording()
     report, title = words.report, words.report_title
     if status.state == "ready" and status.pdf is not None:

@@ -32,7 +32,7 @@ In an acceptance meeting (session rule ``kind``: ``acceptance``) the same form s
 automatic acceptance evaluation of the self-evaluation report
 (:mod:`nzc_review.ui.acceptance_view`) where a review shows the application's evaluation, the
 acceptance criteria to score, and 通过验收 / 不通过验收 to choose; its words are those of
-:func:`nzc_review.meeting.kinds.wording`.
+:func:`nzc_review.store.kinds.wording`.
 
 Every message is Chinese (:mod:`nzc_review.ui.messages`).
 """
@@ -44,8 +44,8 @@ from html import escape
 import ipywidgets as w
 
 from nzc_review.errors import NzcError
-from nzc_review.meeting.kinds import wording
 from nzc_review.store import Opinion, PermissionDenied
+from nzc_review.store.kinds import wording
 from nzc_review.ui.common import STYLE, automatic_evaluation, evaluation_summary_html
 from nzc_review.ui.expert_autosave import AutosaveMixin, clock
 from nzc_review.ui.expert_fields import (

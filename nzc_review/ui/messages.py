@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from nzc_review.errors import InputError
-from nzc_review.meeting.kinds import Wording, wording
 from nzc_review.store import (
     DatabaseDamaged,
     NotFound,
@@ -16,6 +15,7 @@ from nzc_review.store import (
     StoreBusy,
     StoreError,
 )
+from nzc_review.store.kinds import Wording, wording
 
 __all__ = ["DENIED_ZH", "MISSING_ZH", "error_zh", "missing_zh", "value_zh"]
 
@@ -62,7 +62,7 @@ def missing_zh(missing: Sequence[tuple[str, str]], unscored: Sequence[str] = (),
                words: Wording | None = None) -> list[str]:
     """What a submission lacks (``check_complete``'s ``(field, message)`` pairs), in
     Chinese; ``unscored`` names the criteria not yet scored; ``words`` are the session's
-    (:func:`nzc_review.meeting.kinds.wording`; default a review's)."""
+    (:func:`nzc_review.store.kinds.wording`; default a review's)."""
     words = words or wording("review")
     out = []
     for field, _ in missing:
@@ -81,7 +81,7 @@ def missing_zh(missing: Sequence[tuple[str, str]], unscored: Sequence[str] = (),
 def error_zh(exc: BaseException, *, unscored: Sequence[str] = (),
              words: Wording | None = None) -> str:
     """One Chinese sentence for what the store (or its checks) raised (``words``: the
-    session's, :func:`nzc_review.meeting.kinds.wording`)."""
+    session's, :func:`nzc_review.store.kinds.wording`)."""
     if isinstance(exc, PermissionDenied):
         return DENIED_ZH.get(exc.code or "", "您的角色不能进行此操作。")
     if isinstance(exc, InputError):

@@ -330,3 +330,26 @@ def test_opening_a_review_session_does_not_load_the_acceptance_evaluation(tmp_pa
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_the_export_of_an_acceptance_session_speaks_of_acceptance(acc, tmp_path):
+    """The scores workbook of an acceptance meeting names its sheets and columns as the
+    meeting does (验收会, 验收结论, 专家组验收意见), never as a review."""
+    import openpyxl
+
+    from nzc_review.store.export import export_workbook
+
+    acc.store.save_draft(acc.a, PARK, scores=SCORES, opinion=OPINION)
+    acc.store.submit(acc.a, PARK)
+    acc.store.set_consensus(acc.chair, PARK, opinion="同意通过验收。", recommendation="accepted")
+    book = openpyxl.load_workbook(export_workbook(acc.store, acc.op, tmp_path / "scores.xlsx"))
+    assert {"验收会", "评分", "验收意见", "专家组意见"} <= set(book.sheetnames)
+    assert "评审会" not in book.sheetnames and "评审意见" not in book.sheetnames
+    scores = [c.value for c in book["评分"][1]]
+    assert "验收结论" in scores and "验收版本" in scores and "推荐意见" not in scores
+    panel = [c.value for c in book["专家组意见"][1]]
+    assert "专家组验收意见" in panel and "验收结论" in panel and "推荐结论" not in panel
+    row = {h: c.value for h, c in zip(scores, book["评分"][2], strict=True)}
+    assert row["验收结论"] == "通过验收"
+    words = {str(c.value) for ws in book.worksheets for r in ws.iter_rows() for c in r if c.value}
+    assert not any("评审" in w for w in words), sorted(w for w in words if "评审" in w)

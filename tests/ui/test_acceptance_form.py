@@ -12,8 +12,8 @@ import pytest
 
 from nzc_review.lifecycle.acceptance import evaluate_acceptance
 from nzc_review.lifecycle.intake import load_acceptance
-from nzc_review.meeting.kinds import WORDING
 from nzc_review.store.figures import application_figures
+from nzc_review.store.kinds import WORDING
 from nzc_review.ui.chair import ChairDashboard, report_html
 from nzc_review.ui.common import acceptance_of, automatic_evaluation, open_session
 from nzc_review.ui.expert import ExpertPanel

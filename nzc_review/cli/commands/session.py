@@ -106,7 +106,7 @@ def cmd_session_create(args: argparse.Namespace) -> int:
         )
     except OSError as exc:
         raise InputError(args.dir, f"cannot create the session folder ({exc.strerror})") from None
-    from nzc_review.meeting.kinds import wording
+    from nzc_review.store.kinds import wording
 
     with store:
         info = store.session(_op())
@@ -231,7 +231,7 @@ def cmd_session_status(args: argparse.Namespace) -> int:
         "recused": "dim",
         "not_assigned": "dim",
     }
-    from nzc_review.meeting.kinds import wording
+    from nzc_review.store.kinds import wording
 
     table = Table(title=f"{wording(info).progress} — {info.name}", show_lines=False)
     table.add_column("专家", no_wrap=True)

@@ -16,13 +16,13 @@ from __future__ import annotations
 from html import escape
 
 from nzc_review.lifecycle import report as lc
-from nzc_review.meeting.kinds import wording
 from nzc_review.meeting.opinion import html as panel_html
 from nzc_review.meeting.opinion.acceptance import AcceptanceOpinion
 from nzc_review.meeting.opinion.data import format_score
 from nzc_review.policy import catalog
 from nzc_review.present.dates import date_zh
 from nzc_review.present.evaluation_report import SUMMARY_MIME
+from nzc_review.store.kinds import wording
 
 __all__ = [
     "SECTIONS",

@@ -20,13 +20,13 @@ from html import escape
 from nzc_review.evaluation.compliance import STATUS_ZH
 from nzc_review.evaluation.review_rules import gate_zh
 from nzc_review.mcda.weighting import CR_THRESHOLD
-from nzc_review.meeting.kinds import Wording, wording
 from nzc_review.meeting.opinion.consensus import section_label
 from nzc_review.meeting.opinion.data import PanelOpinion, format_score
 from nzc_review.policy import catalog
 from nzc_review.present import evaluation_report as report
 from nzc_review.present.dates import date_zh
 from nzc_review.present.evaluation_report import SUMMARY_MIME
+from nzc_review.store.kinds import Wording, wording
 
 __all__ = [
     "SECTIONS",
@@ -245,7 +245,7 @@ def compliance_block(op: PanelOpinion) -> str:
 def scores_block(op: PanelOpinion, *, heading: str | None = None,
                  words: Wording | None = None) -> str:
     """The expert scores per criterion (experts as 专家A/B/C… or by name); ``heading`` and
-    ``words`` for another kind of meeting (:func:`nzc_review.meeting.kinds.wording`)."""
+    ``words`` for another kind of meeting (:func:`nzc_review.store.kinds.wording`)."""
     words = words or wording()
     sc = op.scores
     notes = []
