@@ -29,6 +29,7 @@ import time
 from typing import Any
 
 from nzc_review.errors import NzcError
+from nzc_review.files.short_tmp import short_tmpdir
 
 #: The switches Chromium is started with, beyond the caller's: those Playwright starts it
 #: with (``chromiumSwitches`` and the headless defaults of Playwright 1.5x), so that a report
@@ -85,22 +86,6 @@ LINUX_FONT_FAMILIES = {"standard": "Times New Roman", "fixed": "Monospace",
                        "cursive": "Comic Sans MS", "fantasy": "Impact"}
 #: Seconds a browser is given to close before it is killed.
 CLOSE_TIMEOUT = 10.0
-#: The longest temporary folder Chromium is given: it makes a Unix socket inside it
-#: (``.org.chromium.Chromium.XXXXXX/SingletonSocket``), and a socket path is at most 107 bytes
-#: (``sun_path``, unix(7)); a longer ``$TMPDIR`` keeps the browser from starting.
-MAX_TMPDIR_CHARS = 60
-
-
-def browser_tmpdir() -> str:
-    """The temporary folder for Chromium's profile and sockets: Python's own
-    (:func:`tempfile.gettempdir`, from ``$TMPDIR``) when it is short enough
-    (:data:`MAX_TMPDIR_CHARS`), else the first writable of ``/tmp`` and ``/dev/shm``."""
-    default = tempfile.gettempdir()
-    for folder in (default, "/tmp", "/dev/shm"):
-        if len(folder) <= MAX_TMPDIR_CHARS and os.path.isdir(folder) \
-                and os.access(folder, os.W_OK | os.X_OK):
-            return folder
-    return default
 
 
 class DevToolsError(NzcError):
@@ -159,7 +144,7 @@ class Browser:
             The program cannot be started or does not answer.
         """
         browser = cls()
-        tmpdir = browser_tmpdir()
+        tmpdir = short_tmpdir()  # Chromium makes a socket in it
         browser.user_data_dir = tempfile.mkdtemp(prefix="nzc-chromium-", dir=tmpdir)
         to_browser_r, to_browser_w = os.pipe()
         from_browser_r, from_browser_w = os.pipe()

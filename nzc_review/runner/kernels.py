@@ -30,6 +30,7 @@ from jupyter_client.manager import AsyncKernelManager as KernelManager
 from jupyter_core.utils import run_sync
 
 from nzc_review.errors import NzcError
+from nzc_review.files.short_tmp import short_tmpdir
 
 RESET_CODE = (
     "get_ipython().run_line_magic('reset', '-f')\n"
@@ -96,7 +97,8 @@ class KernelPool:
         self._ready: queue.Queue[KernelManager | BaseException] = queue.Queue()
         self._slots = threading.Semaphore(self.size)
         self._stop = threading.Event()
-        self._dir = tempfile.mkdtemp(prefix="nzc-kernels-")
+        # the kernels' IPC sockets live here: a folder short enough for a socket's path
+        self._dir = tempfile.mkdtemp(prefix="nzc-kernels-", dir=short_tmpdir())
         self._count = 0
         self._live: set[KernelManager] = set()
         self._lock = threading.Lock()

@@ -6,6 +6,7 @@ must run, not skip.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -155,3 +156,24 @@ def test_the_report_says_where_the_time_went(batch_run):
     assert profile["charts"] == pytest.approx(sum(r.stages["charts"] for r in ok))
     assert profile["intake"] > 0 and profile["summary"] > 0
     assert report.kernels_started == 2  # a kernel per worker, no spare, none replaced
+
+
+def test_a_batch_runs_under_a_temporary_folder_too_long_for_sockets(tmp_path):
+    """The kernels' IPC sockets and Chromium's socket need a short folder (a socket path is at
+    most 107 bytes): under a ``$TMPDIR`` of some 150 characters the batch still writes its
+    report and PDF, and leaves nothing in that folder."""
+    deep = tmp_path / ("a-temporary-folder-far-too-long-for-unix-sockets-" * 3)
+    deep.mkdir()
+    out = tmp_path / "out"
+    code = ("import sys\n"
+            "from pathlib import Path\n"
+            "from nzc_review.runner.batch import BatchOptions, run_batch\n"
+            "report = run_batch([Path(sys.argv[1])], BatchOptions(out_dir=Path(sys.argv[2]), "
+            "workers=1, progress=False))\n"
+            "print(report.results[0].status, report.results[0].reason)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(EXAMPLES / "park-pass.yaml"),
+                           str(out)], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "TMPDIR": str(deep)})
+    assert done.stdout.split()[:1] == ["ok"], done.stdout + done.stderr[-2000:]
+    assert (out / "DEMO-2024-YQ-001" / "evaluation.pdf").stat().st_size > 10_000
+    assert list(deep.iterdir()) == []

@@ -127,14 +127,14 @@ def test_the_browser_starts_from_a_long_temporary_folder(tmp_path, monkeypatch):
     Chromium adds) does not keep the browser from starting: it is given a short one."""
     import tempfile
 
-    from nzc_review.runner.cdp import MAX_TMPDIR_CHARS, browser_tmpdir
+    from nzc_review.files.short_tmp import MAX_TMPDIR_CHARS, short_tmpdir
 
     deep = tmp_path / ("long-temporary-folder-" * 4)
     deep.mkdir()
     assert len(str(deep)) > MAX_TMPDIR_CHARS
     monkeypatch.setenv("TMPDIR", str(deep))
     monkeypatch.setattr(tempfile, "tempdir", None)  # read $TMPDIR again
-    assert len(browser_tmpdir()) <= MAX_TMPDIR_CHARS
+    assert len(short_tmpdir()) <= MAX_TMPDIR_CHARS
 
     async def scenario():
         browser = await Browser.launch(chromium_path(), ["--disable-gpu"])
