@@ -254,6 +254,12 @@ def main() -> int:
     if len(sizes) == 1 and sizes[0] > NAIVE_MAX:
         sizes = [NAIVE_MAX, sizes[0]]
     exact = become_subreaper()
+    # the report font's subset for printing is built once per machine (in the background by
+    # the first print otherwise, which would run beside the measured batch)
+    from nzc_review.runner import print_fonts
+
+    built = print_fonts.build()
+    print(f"print font subset: {built or 'not built (fonts-noto-cjk missing)'}")
     # as `make bench` runs it, and as an installed package runs: with Python's bytecode cache
     # (a shell may turn it off; then every process recompiles every edited module)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)

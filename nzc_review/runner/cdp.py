@@ -134,9 +134,10 @@ class Browser:
         self._closed = False
 
     @classmethod
-    async def launch(cls, executable: str, args: list[str] | tuple[str, ...] = ()) -> Browser:
-        """Start ``executable`` headless, with :data:`LAUNCH_SWITCHES`, ``args`` and a new
-        profile folder (removed by :meth:`close`).
+    async def launch(cls, executable: str, args: list[str] | tuple[str, ...] = (),
+                     env: dict[str, str] | None = None) -> Browser:
+        """Start ``executable`` headless, with :data:`LAUNCH_SWITCHES`, ``args``, a new
+        profile folder (removed by :meth:`close`) and ``env`` added to the environment.
 
         Raises
         ------
@@ -151,7 +152,7 @@ class Browser:
         child_in, child_out = _high_fd(to_browser_r), _high_fd(from_browser_w)
         argv = [executable, *LAUNCH_SWITCHES, *args, f"--user-data-dir={browser.user_data_dir}"]
         try:
-            browser.pid = os.posix_spawn(executable, argv, {**os.environ, "TMPDIR": tmpdir},
+            browser.pid = os.posix_spawn(executable, argv, {**os.environ, **(env or {}), "TMPDIR": tmpdir},
                                          setsid=True,
                                          file_actions=[
                                              (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),

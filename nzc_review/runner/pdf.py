@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nzc_review.errors import NzcError
+from nzc_review.runner import print_fonts
 from nzc_review.runner.cdp import LINUX_FONT_FAMILIES, Browser, DevToolsError
 
 CHROMIUM_ARGS = [
@@ -142,10 +143,16 @@ def print_params(css_footer: bool) -> dict:
             "footerTemplate": "" if css_footer else FOOTER}
 
 
-#: Adds :data:`FOOTER_CSS` to the page, as a style element at the end of its head.
-ADD_FOOTER_CSS = ("(() => { const style = document.createElement('style'); style.textContent = "
-                  f"{json.dumps(FOOTER_CSS)}; (document.head || document.documentElement)"
-                  ".appendChild(style); })()")
+def add_style(css: str) -> str:
+    """A script adding ``css`` to the page, as a style element at the end of its head, that
+    ends once the page's fonts are loaded (``document.fonts.ready``)."""
+    return ("(async () => { const style = document.createElement('style'); style.textContent = "
+            f"{json.dumps(css)}; (document.head || document.documentElement)"
+            ".appendChild(style); await document.fonts.ready; })()")
+
+
+#: Adds :data:`FOOTER_CSS` to the page.
+ADD_FOOTER_CSS = add_style(FOOTER_CSS)
 
 
 def draws_margin_boxes(version: str) -> bool:
@@ -226,6 +233,7 @@ class PdfService:
         self._concurrency = max(1, concurrency)
         self._browser: Browser | None = None
         self._css_footer = False
+        self._subset = False  # whether the running browser has the report font's subset
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -263,7 +271,13 @@ class PdfService:
             self._idle.put_nowait(None)
 
     async def _launch(self) -> None:
-        browser = await Browser.launch(self.executable, PRINT_ARGS)
+        fonts = print_fonts.ready()  # the report font's subset, when built (else built now)
+        if fonts is None:
+            print_fonts.build_in_background()
+        browser = await Browser.launch(
+            self.executable, PRINT_ARGS,
+            env={"FONTCONFIG_FILE": str(fonts / "fonts.conf")} if fonts else None)
+        self._subset = fonts is not None
         try:
             version = await browser.send("Browser.getVersion")
             self._css_footer = draws_margin_boxes(version.get("product", ""))
@@ -333,13 +347,16 @@ class PdfService:
                                    f"{navigated['errorText']}")
             else:
                 self._written = tab.generation
+                if self._subset:
+                    html = print_fonts.prefer_subset(html)
                 await send("Page.setDocumentContent", {"frameId": tab.frame, "html": html},
                            tab.session)
             await loaded
         finally:
             loaded.cancel()
         if self._css_footer:
-            added = await send("Runtime.evaluate", {"expression": ADD_FOOTER_CSS}, tab.session)
+            added = await send("Runtime.evaluate", {"expression": ADD_FOOTER_CSS,
+                                                    "awaitPromise": True}, tab.session)
             if "exceptionDetails" in added:
                 raise PdfError(f"{html_path}: printing to PDF failed: the page numbers could "
                                "not be added")
