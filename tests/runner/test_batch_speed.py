@@ -30,6 +30,7 @@ from nzc_review.runner.jobs import (
 from nzc_review.runner.kernels import KernelPool
 from nzc_review.runner.pdf import PdfError, PdfService
 from tests.conftest import ROOT
+from tests.fixtures.pdf import pdf_text
 
 # --- PDF printing in reused tabs ------------------------------------------------------------------
 
@@ -41,11 +42,6 @@ def _report(folder: Path, marker: str, pages: int) -> Path:
     path.write_text(f"<!DOCTYPE html><html lang='zh-CN'><meta charset='utf-8'><body>"
                     f"<h1>{marker}</h1>{body}</body></html>", encoding="utf-8")
     return path
-
-
-def _pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 @pytest.mark.slow
@@ -61,7 +57,7 @@ def test_parallel_printing_keeps_each_pdf_with_its_own_report(tmp_path):
         opened = printer.opened
     for marker, html, result in zip(markers, htmls, printed, strict=True):
         assert result.path == html.with_suffix(".pdf") and result.seconds > 0
-        text = _pdf_text(result.path)
+        text = pdf_text(result.path)
         assert marker in text
         assert not [other for other in markers if other != marker and other in text]
     assert 3 <= opened < len(markers)  # reused; each tab replaced after its second report
@@ -86,7 +82,7 @@ def test_a_failed_or_hung_print_leaves_no_pdf_and_its_tab_is_replaced(tmp_path):
         opened = printer.opened
     assert not (tmp_path / "missing.pdf").exists() and not (tmp_path / "hung.pdf").exists()
     assert not list(tmp_path.glob(".*.tmp"))
-    text = _pdf_text(printed.path)
+    text = pdf_text(printed.path)
     assert "AFTER-FAILURES" in text and "HUNG" not in text
     assert opened == 3  # the first tab failed, its replacement hung, the third printed
 

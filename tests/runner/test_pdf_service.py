@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from nzc_review.runner.pdf import PdfError, PdfService
+from tests.fixtures.pdf import pdf_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.requires_chromium]
 
@@ -29,20 +29,15 @@ def _report(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def _text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
-
-
 def test_a_killed_browser_is_started_again_and_printing_goes_on(tmp_path):
     with PdfService(concurrency=2, timeout_ms=30_000) as service:
         first = service.submit(_report(tmp_path, "a", "第一份"), tmp_path / "a.pdf").result()
-        assert "第一份" in _text(first.path)
+        assert "第一份" in pdf_text(first.path)
         os.killpg(service._browser.pid, signal.SIGKILL)  # a crash: the browser and its children
         done = [service.submit(_report(tmp_path, f"r{i}", f"第{i}份报告"), tmp_path / f"r{i}.pdf")
                 for i in range(4)]
         for i, future in enumerate(done):
-            assert f"第{i}份报告" in _text(future.result(timeout=60).path)
+            assert f"第{i}份报告" in pdf_text(future.result(timeout=60).path)
         assert service.launched == 2
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -55,7 +50,7 @@ def test_a_report_that_hangs_the_browser_fails_alone(tmp_path):
         with pytest.raises(PdfError, match="timed out"):
             service.submit(hang, tmp_path / "hang.pdf").result(timeout=60)
         after = service.submit(_report(tmp_path, "b", "之后的报告"), tmp_path / "b.pdf")
-        assert "之后的报告" in _text(after.result(timeout=60).path)
+        assert "之后的报告" in pdf_text(after.result(timeout=60).path)
         assert service.launched == 2
     assert not (tmp_path / "hang.pdf").exists()
     assert not list(tmp_path.glob(".*.tmp"))

@@ -8,15 +8,14 @@ fonts-noto-cjk; under CI these must run, not skip.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops
 
 from nzc_review.runner import print_fonts
 from nzc_review.runner.pdf import PdfService
 from tests.conftest import EXAMPLES, SEED
+from tests.fixtures.pdf import page_images, pdf_text, same_pixels
 
 
 def test_the_subset_holds_every_character_of_the_plan_and_of_the_catalog():
@@ -80,11 +79,6 @@ def _print(sources: list[Path], out: Path, *, subset: bool, monkeypatch) -> list
     return paths
 
 
-def _pages(pdf: Path, prefix: Path) -> list[Path]:
-    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(prefix)], check=True)
-    return sorted(prefix.parent.glob(f"{prefix.name}-*.png"))
-
-
 @pytest.mark.slow
 @pytest.mark.requires_chromium
 def test_reports_print_the_same_with_the_subset(subset_fonts, tmp_path, monkeypatch):
@@ -97,14 +91,11 @@ def test_reports_print_the_same_with_the_subset(subset_fonts, tmp_path, monkeypa
     plain = _print(sources, tmp_path / "plain", subset=False, monkeypatch=monkeypatch)
     small = _print(sources, tmp_path / "subset", subset=True, monkeypatch=monkeypatch)
     for i, (a, b) in enumerate(zip(plain, small, strict=True)):
-        text = [subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True,
-                               check=True).stdout for p in (a, b)]
+        text = [pdf_text(p) for p in (a, b)]
         assert text[0] == text[1] and "近零碳排放" in text[0]
-        pages_a = _pages(a, tmp_path / f"a{i}")
-        pages_b = _pages(b, tmp_path / f"b{i}")
+        pages_a = page_images(a, tmp_path / f"a{i}", dpi=100)
+        pages_b = page_images(b, tmp_path / f"b{i}", dpi=100)
         assert len(pages_a) == len(pages_b) > 3
         for pa, pb in zip(pages_a, pages_b, strict=True):
-            with Image.open(pa) as ia, Image.open(pb) as ib:
-                assert ImageChops.difference(ia.convert("RGB"), ib.convert("RGB")).getbbox() \
-                    is None, pa.name
+            assert same_pixels(pa, pb), pa.name
         assert b.stat().st_size < a.stat().st_size  # the subset, not the collection, embedded

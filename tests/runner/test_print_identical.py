@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image
 
 from nzc_review.runner.batch import BatchOptions, run_batch
 from nzc_review.runner.pdf import (
@@ -31,6 +31,7 @@ from nzc_review.runner.pdf import (
 )
 from nzc_review.runner.render import render_html
 from tests.conftest import EXAMPLES
+from tests.fixtures.pdf import page_images, pdf_text, same_pixels
 
 EXAMPLE_IDS = ("DEMO-2024-QY-001", "DEMO-2024-YQ-001", "DEMO-2024-SQ-001", "DEMO-2024-XY-001",
                "DEMO-2024-SY-001")
@@ -95,14 +96,7 @@ def _reference_pdf(browser, html: Path, pdf: Path) -> Path:
 
 
 def _pages_text(pdf: Path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
-    return text.split("\f")
-
-
-def _page_images(pdf: Path, prefix: Path) -> list[Path]:
-    subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(prefix)], check=True)
-    return sorted(prefix.parent.glob(prefix.name + "-*.png"))
+    return pdf_text(pdf, "-layout").split("\f")
 
 
 @pytest.mark.slow
@@ -117,12 +111,10 @@ def test_batch_pdf_is_the_reference_print_page_for_page(examples_batch, browser,
     ours = folder / "evaluation.pdf"
     assert _pages_text(ours) == _pages_text(reference)
     assert "第1页/共" in "".join(_pages_text(ours)[0].split())
-    mine, theirs = _page_images(ours, tmp_path / "ours"), _page_images(reference, tmp_path / "ref")
+    mine, theirs = page_images(ours, tmp_path / "ours"), page_images(reference, tmp_path / "ref")
     assert len(mine) == len(theirs) >= 5
     for a, b in zip(mine, theirs, strict=True):
-        with Image.open(a) as left, Image.open(b) as right:
-            assert ImageChops.difference(left.convert("RGB"), right.convert("RGB")).getbbox() \
-                is None, a.name
+        assert same_pixels(a, b), a.name
 
 
 @pytest.mark.slow
@@ -186,6 +178,5 @@ def test_a_report_that_references_a_file_is_navigated_to(tmp_path, monkeypatch):
                             capture_output=True, text=True, check=True).stdout
     assert len(images.strip().splitlines()) == 3  # two header lines and the chart
     for pdf in ("inline.pdf", "linked.pdf"):
-        text = subprocess.run(["pdftotext", str(tmp_path / pdf), "-"], capture_output=True,
-                              text=True, check=True).stdout
+        text = pdf_text(tmp_path / pdf)
         assert "近零碳排放区试点申报评估报告" in text and "第1页/共1页" in "".join(text.split())
