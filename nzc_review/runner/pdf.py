@@ -34,7 +34,7 @@ from pathlib import Path
 
 from nzc_review.errors import NzcError
 from nzc_review.runner import print_fonts
-from nzc_review.runner.cdp import LINUX_FONT_FAMILIES, Browser, DevToolsError
+from nzc_review.runner.cdp import LAUNCH_SWITCHES, LINUX_FONT_FAMILIES, Browser, DevToolsError
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -46,14 +46,15 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-#: How the printing browser is started: :data:`CHROMIUM_ARGS`, and everything in one process
+#: How the printing browser is started: :data:`CHROMIUM_ARGS` (those not among
+#: :data:`nzc_review.runner.cdp.LAUNCH_SWITCHES` already), and everything in one process
 #: (Chromium's ``--single-process``). Printed in the usual processes, every PDF is made by a
 #: print compositor process of its own, started for that one print and ended after it; in one
 #: process the compositor is a thread. Measured on the evaluation report (20 prints, two
 #: tabs): 9.2 CPU-s against 12.0, the same pages pixel for pixel. The cost: a report that
 #: crashes or hangs its renderer takes the whole browser with it, so the service starts a new
 #: browser and tries a print that failed with the old one once more (:class:`PdfService`).
-PRINT_ARGS = [*CHROMIUM_ARGS, "--single-process"]
+PRINT_ARGS = [*(a for a in CHROMIUM_ARGS if a not in LAUNCH_SWITCHES), "--single-process"]
 FOOTER = (
     '<div style="font-size:8px;width:100%;text-align:center;color:#666;'
     'font-family:\'Noto Sans CJK SC\',sans-serif">第 <span class="pageNumber"></span> 页 / 共 '
